@@ -1,0 +1,19 @@
+export { ConversionError } from './conversion-error';
+export type { ConversionErrorCode, ConversionErrorOptions } from './conversion-error';
+export { drainEvents } from './progress-event';
+export type { ConversionPhase, ProgressCallback, ProgressEvent } from './progress-event';
+export { ADAPTER_SPECIFICATION_VERSION, assertAdapterSpecification } from './adapter';
+export type {
+  ConverterAdapter,
+  DetectionResult,
+  ExportRequest,
+  ExportResult,
+  ExportedModelFile,
+  Framework,
+  ModelSource,
+  PythonSettings,
+  ReferenceCase,
+  TensorElementType,
+  TensorFile,
+  TensorSpec,
+} from './adapter';

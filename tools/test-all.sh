@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The project's one test command (README "Tests"; .ci/run runs exactly this).
+# It installs what is missing (npm packages, the managed Python environments), then builds, lints,
+# type-checks and tests every package, and ends with one summary line of all jest results.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NX_NO_CLOUD=true NX_DAEMON=false NX_TUI=false
+
+echo "==> npm packages"
+lock_hash=$(sha256sum package-lock.json | cut -c1-16)
+if [ ! -f node_modules/.gpux-lock-hash ] || [ "$(cat node_modules/.gpux-lock-hash)" != "$lock_hash" ]; then
+  npm ci --no-audit --no-fund
+  echo "$lock_hash" > node_modules/.gpux-lock-hash
+else
+  echo "node_modules matches package-lock.json"
+fi
+
+echo "==> build"
+npx nx run-many -t build --output-style=static
+
+echo "==> Python environments (reused when their requirements are unchanged)"
+node packages/cli/dist/bin.cjs setup all
+
+echo "==> lint and typecheck"
+npx nx run-many -t lint typecheck --output-style=static
+
+echo "==> tests"
+results_dir=$(mktemp -d)
+export GPUX_JEST_RESULTS_DIR="$results_dir"
+status=0
+npx nx run-many -t test --output-style=static --skip-nx-cache || status=$?
+node tools/summarize-jest-results.cjs "$results_dir"
+rm -rf "$results_dir"
+exit "$status"
