@@ -1,3 +1,4 @@
+export { resolveGpuxCacheDirectory } from './resolve-gpux-cache-directory';
 export {
   AuthenticationError,
   IntegrityError,
