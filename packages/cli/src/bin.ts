@@ -1,1 +1,6 @@
-export const packageName = '@gpux/cli';
+#!/usr/bin/env node
+import { runCli } from './run-cli';
+
+void runCli(process.argv).then((exitCode) => {
+  process.exitCode = exitCode;
+});

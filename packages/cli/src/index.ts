@@ -1,1 +1,3 @@
-export const packageName = '@gpux/cli';
+export { createProgram } from './create-program';
+export { runCli } from './run-cli';
+export { cliVersion } from './cli-version';
