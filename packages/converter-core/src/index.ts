@@ -17,3 +17,6 @@ export type {
   TensorFile,
   TensorSpec,
 } from './adapter';
+export { bridgeModuleDirectory, resolvePackageDirectory } from './python/resolve-package-directory';
+export { runPythonScript, runPythonScriptIter } from './python/run-python-script';
+export type { PythonScriptResult, RunPythonScriptOptions } from './python/run-python-script';
