@@ -278,7 +278,7 @@ export class LocalModelManager implements ModelManager {
     if (text === undefined) return undefined;
     try {
       const parsed: unknown = JSON.parse(text);
-      return typeof parsed === 'object' && parsed !== null ? (parsed as ModelConfig) : {};
+      return typeof parsed === 'object' && parsed !== null ? (parsed) : {};
     } catch (error) {
       throw new RegistryError('REGISTRY_ERROR', `${path.join(location.directory, 'config.json')} is not valid JSON; fix or remove it.`, { cause: error });
     }
