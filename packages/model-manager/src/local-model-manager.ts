@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { computeFileSha256Iter, throwIfCancelled } from './compute-file-sha256';
+import { throwIfCancelled } from './compute-file-sha256';
 import { detectWeightFormats } from './detect-weight-formats';
 import { inferTaskFromArchitectures } from './infer-task-from-architectures';
+import { contentRevision, ModelFileHasher } from './model-file-hasher';
 import type {
   ModelFile,
   ModelInfoOptions,
@@ -69,7 +69,7 @@ export class LocalModelManager implements ModelManager {
   readonly kind = 'local';
   private readonly cwd: string;
   private readonly searchDirectory: string | undefined;
-  private readonly hashes = new Map<string, { stamp: string; sha256: string }>();
+  private readonly hasher = new ModelFileHasher();
 
   constructor(options: LocalModelManagerOptions = {}) {
     this.cwd = path.resolve(options.cwd ?? process.cwd());
@@ -96,7 +96,7 @@ export class LocalModelManager implements ModelManager {
   async *pullModelIter(id: string, options: Omit<PullModelOptions, 'onProgress'> = {}): AsyncGenerator<PullProgressEvent, ModelSnapshot, void> {
     const location = await this.locate(id);
     const allFiles = await this.listFiles(location, options.signal);
-    const hashed = yield* this.hashFiles(allFiles, options.signal);
+    const hashed = yield* this.hasher.hashFilesIter(allFiles, options.signal);
     const revision = contentRevision(hashed);
     checkRevision(location.id, options.revision, revision);
     yield { type: 'resolve', id: location.id, revision };
@@ -125,7 +125,7 @@ export class LocalModelManager implements ModelManager {
   async getModelInfo(id: string, options: ModelInfoOptions = {}): Promise<ModelMetadata> {
     const location = await this.locate(id);
     const files = await this.listFiles(location, options.signal);
-    const hashed = await drain(this.hashFiles(files, options.signal));
+    const hashed = await drain(this.hasher.hashFilesIter(files, options.signal));
     const revision = contentRevision(hashed);
     checkRevision(location.id, options.revision, revision);
     const config = await this.readConfig(location);
@@ -191,7 +191,7 @@ export class LocalModelManager implements ModelManager {
     const location = await this.locate(id);
     const files = await this.listFiles(location, options.signal);
     if (options.revision !== undefined && !currentRevisions.has(options.revision)) {
-      const hashed = await drain(this.hashFiles(files, options.signal));
+      const hashed = await drain(this.hasher.hashFilesIter(files, options.signal));
       checkRevision(location.id, options.revision, contentRevision(hashed));
       return hashed;
     }
@@ -230,45 +230,6 @@ export class LocalModelManager implements ModelManager {
     return [{ path: location.singleFile, absolutePath, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino, dev: info.dev }];
   }
 
-  private async *hashFiles(files: readonly WalkedFile[], signal: AbortSignal | undefined): AsyncGenerator<PullProgressEvent, ModelFile[], void> {
-    const overallTotalBytes = files.reduce((total, file) => total + file.size, 0);
-    let overallDone = 0;
-    const result: ModelFile[] = [];
-    for (const file of files) {
-      throwIfCancelled(signal);
-      yield { type: 'file-start', path: file.path, totalBytes: file.size };
-      const stamp = `${file.dev}:${file.ino}:${file.size}:${file.mtimeMs}`;
-      const known = this.hashes.get(file.absolutePath);
-      let sha256: string;
-      if (known?.stamp === stamp) {
-        sha256 = known.sha256;
-        overallDone += file.size;
-        yield { type: 'bytes-progress', path: file.path, transferredBytes: file.size, totalBytes: file.size, overallTransferredBytes: overallDone, overallTotalBytes };
-      } else {
-        const iterator = computeFileSha256Iter(file.absolutePath, signal);
-        const before = overallDone;
-        for (;;) {
-          const step = await iterator.next();
-          if (step.done) {
-            sha256 = step.value.sha256;
-            if (step.value.size !== file.size) {
-              throw new RegistryError('REGISTRY_ERROR', `The file ${file.absolutePath} changed while it was being hashed; run the command again once it is no longer written to.`, {
-                details: { path: file.path },
-              });
-            }
-            break;
-          }
-          overallDone = before + step.value;
-          yield { type: 'bytes-progress', path: file.path, transferredBytes: step.value, totalBytes: file.size, overallTransferredBytes: overallDone, overallTotalBytes };
-        }
-        this.hashes.set(file.absolutePath, { stamp, sha256 });
-      }
-      yield { type: 'file-end', path: file.path, cached: true };
-      result.push({ path: file.path, size: file.size, sha256 });
-    }
-    return result;
-  }
-
   private async readConfig(location: Location): Promise<ModelConfig | undefined> {
     if (location.singleFile !== undefined) return undefined;
     const text = await readFile(path.join(location.directory, 'config.json'), 'utf8').catch((error: NodeJS.ErrnoException) => {
@@ -278,20 +239,11 @@ export class LocalModelManager implements ModelManager {
     if (text === undefined) return undefined;
     try {
       const parsed: unknown = JSON.parse(text);
-      return typeof parsed === 'object' && parsed !== null ? (parsed) : {};
+      return typeof parsed === 'object' && parsed !== null ? parsed : {};
     } catch (error) {
       throw new RegistryError('REGISTRY_ERROR', `${path.join(location.directory, 'config.json')} is not valid JSON; fix or remove it.`, { cause: error });
     }
   }
-}
-
-/** 16 hex digits of sha256 over the sorted `path`, `size` and `sha256` of every file. */
-function contentRevision(files: readonly ModelFile[]): string {
-  const hash = createHash('sha256');
-  for (const file of [...files].sort((left, right) => (left.path < right.path ? -1 : left.path > right.path ? 1 : 0))) {
-    hash.update(`${file.path}\0${file.size}\0${file.sha256 ?? ''}\n`);
-  }
-  return hash.digest('hex').slice(0, 16);
 }
 
 function checkRevision(id: string, requested: string | undefined, actual: string): void {
