@@ -1,0 +1,114 @@
+import type { InferenceSession } from 'onnxruntime-node';
+import type { TensorElementType, TensorSpec } from '../adapter';
+import { drainEvents, type ProgressCallback, type ProgressEvent } from '../progress-event';
+import { createInferenceSession } from '../runtime/create-inference-session';
+import type { HostTensor } from '../tensor/host-tensor';
+import { defaultValidationDims, describeDims, type ValidationDimsOptions } from './default-validation-dims';
+import { generateInputs } from './generate-inputs';
+import { runSession, runValidationCase } from './run-validation-case';
+import { throwIfCancelled } from './throw-if-cancelled';
+import { validationError } from './validate-onnx-model';
+import type { CaseValidation, ValidationReport } from './validation-report';
+import { resolveValidationTolerances, type ValidationTolerances } from './validation-tolerances';
+
+/** A set of inputs with a label. */
+export interface LabelledInputs {
+  label: string;
+  inputs: Record<string, HostTensor>;
+}
+
+/** Options of {@link compareOnnxModels}. */
+export interface CompareOnnxModelsOptions {
+  /** The model whose outputs are the reference (e.g. the fp32 export). */
+  referenceModelPath: string;
+  /** The model checked against it (e.g. an optimized or quantized variant). */
+  candidateModelPath: string;
+  /** Inputs to run; generated from the reference model's inputs at two sizes of each dynamic axis when absent. */
+  inputs?: readonly LabelledInputs[];
+  /** Sizes for generated inputs. */
+  dims?: ValidationDimsOptions;
+  /** Token ids of generated inputs are below this. @default 100 */
+  vocabSize?: number;
+  /** @default 0 */
+  seed?: number;
+  /** @default `{ atol: 1e-4, rtol: 1e-3 }` */
+  tolerances?: ValidationTolerances;
+  /** Throw `VALIDATION_FAILED` when a case fails. @default true */
+  throwOnFailure?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The inputs of a session as {@link TensorSpec}s. */
+export function sessionInputSpecs(session: InferenceSession): TensorSpec[] {
+  return session.inputMetadata.map((metadata) => ({
+    name: metadata.name,
+    dtype: (metadata.isTensor ? metadata.type : 'float32') as TensorElementType,
+    shape: metadata.isTensor ? [...metadata.shape] : [],
+  }));
+}
+
+/**
+ * Runs two ONNX models in onnxruntime-node on the same inputs and compares the candidate's outputs
+ * with the reference's (used to validate optimized and quantized variants against the export).
+ * Float inputs are cast to the candidate's input type when it differs (float16 models).
+ *
+ * @throws ConversionError `VALIDATION_FAILED` (with `details.report`) when a case fails and
+ *   `throwOnFailure` is true; `CANCELLED`; `RUNTIME_MISSING`; `INVALID_MODEL_FILE`.
+ * @example
+ * ```ts
+ * const report = await compareOnnxModels({
+ *   referenceModelPath: 'out/onnx/model.onnx',
+ *   candidateModelPath: 'out/onnx/model_quantized.onnx',
+ *   tolerances: { atol: 0.5, minCosineSimilarity: 0.99 },
+ * });
+ * ```
+ */
+export async function* compareOnnxModelsIter(options: CompareOnnxModelsOptions): AsyncGenerator<ProgressEvent, ValidationReport, void> {
+  for (const key of ['referenceModelPath', 'candidateModelPath'] as const) {
+    if (typeof options[key] !== 'string' || options[key] === '') throw new TypeError(`Parameter "${key}" must be a non-empty string, received ${JSON.stringify(options[key])}.`);
+  }
+  const tolerances = resolveValidationTolerances(options.tolerances);
+  throwIfCancelled(options.signal);
+  const reference = await createInferenceSession(options.referenceModelPath);
+  const cases: CaseValidation[] = [];
+  try {
+    const candidate = await createInferenceSession(options.candidateModelPath);
+    try {
+      const specs = sessionInputSpecs(reference);
+      const inputSets: readonly LabelledInputs[] =
+        options.inputs ??
+        defaultValidationDims(specs, options.dims).map((dims, index) => ({
+          label: describeDims(dims),
+          inputs: generateInputs(specs, { dims, seed: (options.seed ?? 0) + index, vocabSize: options.vocabSize ?? 100 }),
+        }));
+      for (const [index, inputSet] of inputSets.entries()) {
+        throwIfCancelled(options.signal);
+        const expected = await runSession(reference, inputSet.inputs);
+        cases.push(await runValidationCase(candidate, inputSet.label, inputSet.inputs, expected, tolerances));
+        yield { type: 'percent', phase: 'validate', label: inputSet.label, percent: ((index + 1) / inputSets.length) * 100 };
+      }
+    } finally {
+      await candidate.release();
+    }
+  } finally {
+    await reference.release();
+  }
+  const report: ValidationReport = {
+    modelPath: options.candidateModelPath,
+    reference: options.referenceModelPath,
+    passed: cases.every((entry) => entry.passed),
+    tolerances,
+    cases,
+  };
+  if (!report.passed && (options.throwOnFailure ?? true)) throw validationError(report);
+  return report;
+}
+
+/**
+ * Awaitable form of {@link compareOnnxModelsIter}.
+ *
+ * @throws as {@link compareOnnxModelsIter}.
+ */
+export function compareOnnxModels(options: CompareOnnxModelsOptions & { onProgress?: ProgressCallback }): Promise<ValidationReport> {
+  return drainEvents(compareOnnxModelsIter(options), options.onProgress);
+}
