@@ -44,7 +44,7 @@ export async function* validateOnnxModelIter(options: ValidateOnnxModelOptions):
     throw new TypeError(`Parameter "modelPath" must be a non-empty string, received ${JSON.stringify(options.modelPath)}.`);
   }
   const referenceCases: readonly ReferenceCase[] = options.cases;
-  if (!Array.isArray(referenceCases)) throw new TypeError('Parameter "cases" must be an array of reference cases.');
+  if (!Array.isArray(options.cases)) throw new TypeError('Parameter "cases" must be an array of reference cases.');
   const tolerances = resolveValidationTolerances(options.tolerances);
   throwIfCancelled(options.signal);
   const session = await createInferenceSession(options.modelPath);
