@@ -3,6 +3,9 @@ import type { ModelFile, ModelInfoOptions, ModelManager, ModelMetadata, ModelSna
 import { parseModelId, type ParsedModelId } from './parse-model-id';
 import { RegistryError } from './registry-error';
 
+/** Kinds whose ids {@link parseModelId} recognises; other kinds are asked through `canHandle`. */
+const builtInKinds = new Set(['huggingface', 'local']);
+
 /** Options of the {@link ModelManagerRegistry} constructor. */
 export interface ModelManagerRegistryOptions {
   /** Managers to register. A {@link LocalModelManager} is added when none of kind `local` is given. */
@@ -23,8 +26,8 @@ export interface ResolvedModelId {
 /**
  * Holds the model managers and picks one by the form of a model id (see {@link parseModelId}):
  * `hf:org/name[@rev]` and `org/name[@rev]` go to the manager of kind `huggingface`, local paths and
- * `file:` ids to the manager of kind `local`. Ids of other forms go to the first registered manager
- * whose `canHandle` accepts them.
+ * `file:` ids to the manager of kind `local`. Ids that {@link parseModelId} rejects go to the first
+ * registered manager of another kind whose `canHandle` accepts them; otherwise the TypeError stands.
  *
  * @example
  * ```ts
@@ -89,31 +92,31 @@ export class ModelManagerRegistry {
       }
       return parsed.revision === undefined ? { manager, id: parsed.id } : { manager, id: parsed.id, revision: parsed.revision };
     }
-    const fallback = this.managers.find((manager) => manager.canHandle(id));
+    const fallback = this.managers.find((manager) => !builtInKinds.has(manager.kind) && manager.canHandle(id));
     if (fallback !== undefined) return { manager: fallback, id };
     throw parseError;
   }
 
   /** Pulls through the chosen manager; a revision in the id (`@rev`) is used unless `options.revision` is set. */
-  pullModel(id: string, options: PullModelOptions = {}): Promise<ModelSnapshot> {
+  async pullModel(id: string, options: PullModelOptions = {}): Promise<ModelSnapshot> {
     const { manager, id: managerId, revision } = this.resolve(id);
     return manager.pullModel(managerId, withRevision(options, revision, id));
   }
 
   /** Iterator form of {@link ModelManagerRegistry.pullModel}. */
-  pullModelIter(id: string, options: Omit<PullModelOptions, 'onProgress'> = {}): AsyncGenerator<PullProgressEvent, ModelSnapshot, void> {
+  async *pullModelIter(id: string, options: Omit<PullModelOptions, 'onProgress'> = {}): AsyncGenerator<PullProgressEvent, ModelSnapshot, void> {
     const { manager, id: managerId, revision } = this.resolve(id);
-    return manager.pullModelIter(managerId, withRevision(options, revision, id));
+    return yield* manager.pullModelIter(managerId, withRevision(options, revision, id));
   }
 
   /** Model metadata through the chosen manager. */
-  getModelInfo(id: string, options: ModelInfoOptions = {}): Promise<ModelMetadata> {
+  async getModelInfo(id: string, options: ModelInfoOptions = {}): Promise<ModelMetadata> {
     const { manager, id: managerId, revision } = this.resolve(id);
     return manager.getModelInfo(managerId, withRevision(options, revision, id));
   }
 
   /** File listing through the chosen manager. */
-  listModelFiles(id: string, options: ModelInfoOptions = {}): Promise<ModelFile[]> {
+  async listModelFiles(id: string, options: ModelInfoOptions = {}): Promise<ModelFile[]> {
     const { manager, id: managerId, revision } = this.resolve(id);
     return manager.listModelFiles(managerId, withRevision(options, revision, id));
   }
