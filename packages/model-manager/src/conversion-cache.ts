@@ -167,7 +167,8 @@ export class ConversionCache {
     if (typeof target !== 'string') return this.entryDirectory(target);
     const hashAt = target.lastIndexOf('#');
     const revisionAt = hashAt === -1 ? -1 : target.lastIndexOf('@', hashAt);
-    if (!path.isAbsolute(target) && hashAt > 0 && revisionAt > 0) {
+    const insideCache = path.isAbsolute(target) && path.resolve(target).startsWith(`${this.directory}${path.sep}`);
+    if (!insideCache && hashAt > 0 && revisionAt > 0) {
       const sourceId = target.slice(0, revisionAt);
       const revision = target.slice(revisionAt + 1, hashAt);
       const optionsHash = target.slice(hashAt + 1);
