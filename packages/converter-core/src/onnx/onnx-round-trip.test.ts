@@ -1,0 +1,73 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadOnnxModel, saveOnnxModel, serializeOnnxModel } from '../index';
+import { runFixture, tensorflowPython, torchPython } from './test-fixtures/python-interpreters';
+
+interface Comparison {
+  checker: string;
+  identical_bytes: boolean;
+  equal_messages: boolean;
+  differences: string[];
+}
+
+describe('ONNX round trip on real exported models', () => {
+  let directory: string;
+
+  beforeAll(async () => {
+    directory = await mkdtemp(path.join(os.tmpdir(), 'gpux-onnx-round-trip-'));
+    runFixture(torchPython(), 'export_torch_models.py', [directory]);
+    runFixture(torchPython(), 'make_feature_model.py', [path.join(directory, 'features.onnx')]);
+    runFixture(tensorflowPython(), 'export_keras_model.py', [path.join(directory, 'keras.onnx')]);
+  }, 300_000);
+
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  const cases: Array<[string, () => string]> = [
+    ['dynamo.onnx', torchPython],
+    ['torchscript.onnx', torchPython],
+    ['features.onnx', torchPython],
+    ['keras.onnx', tensorflowPython],
+  ];
+
+  it.each(cases)('%s loads and saves back byte for byte, and Python onnx agrees', async (name, python) => {
+    const source = path.join(directory, name);
+    const model = await loadOnnxModel(source);
+    const target = path.join(directory, `roundtrip-${name}`);
+    const result = await saveOnnxModel(model, target);
+    expect(result.externalDataPath).toBeUndefined();
+    const [original, written] = await Promise.all([readFile(source), readFile(target)]);
+    expect(written.byteLength).toBe(original.byteLength);
+    expect(Buffer.compare(written, original)).toBe(0);
+    expect(Buffer.from(serializeOnnxModel(model)).equals(original)).toBe(true);
+    const comparison = runFixture(python(), 'compare_models.py', [source, target]) as Comparison;
+    expect(comparison).toEqual({ checker: 'ok', identical_bytes: true, equal_messages: true, differences: [] });
+  });
+
+  it('keeps the dynamo exporter fields newer than ONNX 1.10 (IR 10, node metadata_props)', async () => {
+    const model = await loadOnnxModel(path.join(directory, 'dynamo.onnx'));
+    expect(model.irVersion).toBe(10);
+    const withMetadata = model.graph!.node.filter((node) => node.metadataProps.length > 0);
+    expect(withMetadata.length).toBeGreaterThan(0);
+    expect(withMetadata[0]!.metadataProps.map((entry) => entry.key)).toContain('namespace');
+  });
+
+  it('reads local functions, overloads, sparse initializers and int64 beyond 2**53', async () => {
+    const model = await loadOnnxModel(path.join(directory, 'features.onnx'));
+    const localFunction = model.functions[0]!;
+    expect([localFunction.domain, localFunction.name, localFunction.overload]).toEqual(['custom.local', 'ScaledAdd', 'v1']);
+    expect(localFunction.attributeProto[0]!.name).toBe('alpha');
+    expect(localFunction.metadataProps).toEqual([{ key: 'origin', value: 'test' }]);
+    expect(model.graph!.metadataProps).toEqual([{ key: 'graph_key', value: 'graph_value' }]);
+    expect(model.graph!.node[0]!.overload).toBe('v1');
+    expect(model.modelVersion).toBe(2n ** 60n);
+    const tag = model.graph!.node.find((node) => node.opType === 'Tag')!;
+    expect(tag.attribute.find((attribute) => attribute.name === 'big')!.ints).toEqual([2n ** 62n, -(2n ** 63n), -1, 7]);
+    const ends = model.graph!.initializer.find((tensor) => tensor.name === 'ends')!;
+    expect(Array.from(ends.int64Data)).toEqual([2n ** 63n - 1n]);
+    expect(model.graph!.sparseInitializer[0]!.dims).toEqual([2, 3]);
+    expect(model.trainingInfo[0]!.updateBinding).toEqual([{ key: 'weight', value: 'weight' }]);
+  });
+});
