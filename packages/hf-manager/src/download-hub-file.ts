@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { rename, rm, stat, truncate } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { IntegrityError, RegistryError } from '@gpux/model-manager';
 import type { PullProgressEvent } from '@gpux/model-manager';
@@ -153,6 +153,7 @@ async function* downloadRange(params: EnsureHubBlobParams, incomplete: string, p
   }
   if (offset === file.size) return;
   if (signal?.aborted === true) throw cancelledError(context, signal.reason);
+  await mkdir(path.dirname(incomplete), { recursive: true });
 
   const idle = new AbortController();
   let timedOut = false;
@@ -208,14 +209,20 @@ async function* downloadRange(params: EnsureHubBlobParams, incomplete: string, p
       }
     }
     if (reported !== onDisk) yield progress(onDisk);
+    output.stream = undefined;
+    await new Promise<void>((resolve, reject) => {
+      stream.end((error?: Error | null) => (error ? reject(error) : resolve()));
+    });
   } catch (error) {
     if (RegistryError.isInstance(error)) throw error;
     throw mapTransportError(error, context, params.url, signal, timedOut ? settings.timeoutMs : undefined);
   } finally {
     clearTimeout(timer);
     const stream = output.stream;
-    if (stream !== undefined) await new Promise<void>((resolve) => {
-      stream.end(() => resolve());
-    });
+    if (stream !== undefined) {
+      await new Promise<void>((resolve) => {
+        stream.end(() => resolve());
+      });
+    }
   }
 }

@@ -53,10 +53,14 @@ export function faultMatches(match: HubFaultMatch, method: string, pathname: str
 }
 
 /**
- * Writes `body` as the response body, applying a body fault when given. Resolves with the number
- * of body bytes handed to the socket.
+ * Writes the head and `body`, applying a body fault when given. Resolves with the number of body
+ * bytes handed to the socket.
  */
-export async function sendBody(response: ServerResponse, body: Buffer, fault: HubFault | undefined, isHead: boolean): Promise<number> {
+export async function sendBody(response: ServerResponse, status: number, headers: Record<string, string | number>, body: Buffer, fault: HubFault | undefined, isHead: boolean): Promise<number> {
+  const head = { ...headers, 'Content-Length': body.length };
+  if (fault?.kind === 'replace-body') head['Content-Length'] = typeof fault.body === 'string' ? Buffer.byteLength(fault.body) : fault.body.length;
+  if (fault?.kind === 'content-length') head['Content-Length'] = fault.contentLength;
+  response.writeHead(status, head);
   if (isHead) {
     response.end();
     return 0;
@@ -68,7 +72,6 @@ export async function sendBody(response: ServerResponse, body: Buffer, fault: Hu
   switch (fault.kind) {
     case 'replace-body': {
       const replacement = typeof fault.body === 'string' ? Buffer.from(fault.body) : fault.body;
-      response.setHeader('Content-Length', replacement.length);
       response.end(replacement);
       return replacement.length;
     }
@@ -83,7 +86,6 @@ export async function sendBody(response: ServerResponse, body: Buffer, fault: Hu
       return part.length;
     }
     case 'content-length': {
-      response.setHeader('Content-Length', fault.contentLength);
       if (fault.contentLength <= body.length) {
         response.end(body.subarray(0, fault.contentLength));
         return fault.contentLength;

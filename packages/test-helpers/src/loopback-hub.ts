@@ -148,8 +148,7 @@ export async function startLoopbackHub(options: LoopbackHubOptions = {}): Promis
       status = 206;
       headers = { ...headers, 'Content-Range': `bytes ${start}-${end}/${size}` };
     }
-    response.writeHead(status, { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length, 'Accept-Ranges': 'bytes', ...headers });
-    return sendBody(response, body, fault, request.method === 'HEAD');
+    return sendBody(response, status, { 'Content-Type': 'application/octet-stream', 'Accept-Ranges': 'bytes', ...headers }, body, fault, request.method === 'HEAD');
   }
 
   async function route(request: IncomingMessage, response: ServerResponse, url: URL, record: HubRequestRecord): Promise<number> {
