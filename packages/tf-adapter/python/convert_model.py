@@ -1,0 +1,172 @@
+"""Entry point of @gpux/tf-adapter's Python side: converts one TensorFlow source with tf2onnx.
+
+Request (JSON on stdin): {mode: "export" | "list-signatures", sourcePath, format, outputDirectory,
+workDirectory, opset, referenceCaseCount, trustRemoteCode, options: {...adapterOptions}}.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from gpux_bridge import BridgeError, run  # noqa: E402
+
+DEFAULT_OPSET = 18
+LARGE_MODEL_BYTES = 1_800_000_000
+
+
+def _source_bytes(path: str) -> int:
+    if os.path.isfile(path):
+        return os.path.getsize(path)
+    total = 0
+    for root, _, files in os.walk(path):
+        total += sum(os.path.getsize(os.path.join(root, name)) for name in files)
+    return total
+
+
+def _load_source(request, bridge):
+    fmt = request["format"]
+    path = request["sourcePath"]
+    options = request.get("options") or {}
+    if fmt in ("keras", "tf-h5"):
+        from keras_source import KerasSource
+
+        return KerasSource(path, fmt, options, bool(request.get("trustRemoteCode")))
+    if fmt == "tf-savedmodel":
+        from graph_sources import SavedModelSource
+
+        return SavedModelSource(path, options)
+    if fmt == "hf-tensorflow":
+        return _load_hf(path, options, request, bridge)
+    if fmt == "tf-frozen-graph":
+        from graph_sources import FrozenGraphSource
+
+        return FrozenGraphSource(path, options)
+    if fmt == "tflite":
+        from lite_sources import TfliteSource
+
+        return TfliteSource(path, options)
+    if fmt == "tfjs":
+        from lite_sources import TfjsSource
+
+        return TfjsSource(path, options, request["workDirectory"])
+    raise BridgeError("UNSUPPORTED_FORMAT", f"@gpux/tf-adapter does not handle format '{fmt}'.")
+
+
+def _load_hf(path, options, request, bridge):
+    saved_model = os.path.join(path, "saved_model", "1")
+    for candidate in (saved_model, os.path.join(path, "saved_model")):
+        if os.path.isfile(os.path.join(candidate, "saved_model.pb")):
+            from graph_sources import SavedModelSource
+
+            return SavedModelSource(candidate, options)
+    h5 = os.path.join(path, "tf_model.h5")
+    raise BridgeError(
+        "UNSUPPORTED_FORMAT",
+        f"{path} holds TensorFlow weights ({os.path.basename(h5)}) for a transformers model; converting those needs "
+        "transformers' TF classes, which Transformers 5 removed. Export a SavedModel (saved_model/1) or use the PyTorch weights.",
+    )
+
+
+class _UnsupportedOpLog(logging.Handler):
+    """Keeps tf2onnx's 'Unsupported ops' counters (TFLite ops are reported before mapping)."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.counters = []
+
+    def emit(self, record):
+        if "Unsupported ops" in str(record.msg) and record.args:
+            self.counters.append(dict(record.args[0] if isinstance(record.args, tuple) else record.args))
+
+
+def _versions():
+    import onnx
+    import tensorflow as tf
+    import tf2onnx
+
+    versions = {"tensorflow": tf.__version__, "tf2onnx": tf2onnx.__version__, "onnx": onnx.__version__}
+    try:
+        import keras
+
+        versions["keras"] = keras.__version__
+    except ImportError:
+        pass
+    return versions
+
+
+def _list_signatures(request):
+    from graph_sources import describe_signatures, load_saved_model
+
+    return {"signatures": describe_signatures(load_saved_model(request["sourcePath"], (request.get("options") or {}).get("tags")))}
+
+
+def handle(request, bridge):
+    if request.get("mode") == "list-signatures":
+        return _list_signatures(request)
+    import onnx_postprocess as post
+    from reference_cases import write_reference_cases
+
+    options = request.get("options") or {}
+    opset = int(request.get("opset") or options.get("opset") or DEFAULT_OPSET)
+    bridge.progress("export", 5, "loading the TensorFlow model")
+    source = _load_source(request, bridge)
+    large_model = bool(options.get("largeModel")) or _source_bytes(request["sourcePath"]) > LARGE_MODEL_BYTES
+    from tf_extra_ops import extra_tf_op_handlers
+
+    common = {"large_model": large_model, "custom_op_handlers": extra_tf_op_handlers()}
+    if options.get("inputsAsNchw"):
+        common["inputs_as_nchw"] = list(options["inputsAsNchw"])
+    log = _UnsupportedOpLog()
+    logging.getLogger("tf2onnx").addHandler(log)
+    bridge.progress("export", 20, f"converting {source.description} with tf2onnx (opset {opset})")
+    try:
+        model, storage = source.convert(opset, common)
+    finally:
+        logging.getLogger("tf2onnx").removeHandler(log)
+    notes = list(source.notes)
+    unsupported = post.find_unsupported_ops(model)
+    if unsupported:
+        if not options.get("allowCustomOps"):
+            post.raise_unsupported(unsupported, source.description)
+        post.mark_custom_ops(model, unsupported)
+        notes.append("Left unsupported TensorFlow ops as custom ops in domain "
+                     f"{post.TENSORFLOW_DOMAIN}: " + ", ".join(f"{op} (x{n})" for op, n in unsupported.items())
+                     + ". onnxruntime cannot run the model without an implementation of them.")
+    post.name_symbolic_dims(model)
+    if large_model:
+        notes.append("Weights written as ONNX external data (model.onnx.data).")
+    bridge.progress("export", 85, "writing model.onnx")
+    os.makedirs(request["outputDirectory"], exist_ok=True)
+    path = os.path.join(request["outputDirectory"], "model.onnx")
+    post.save_model(model, path, storage if large_model else None)
+    inputs = post.tensor_specs([value for value in model.graph.input if value.name not in {i.name for i in model.graph.initializer}])
+    outputs = post.tensor_specs(model.graph.output)
+    count = int(request.get("referenceCaseCount", 2))
+    cases = []
+    if count > 0 and not unsupported:
+        cases = write_reference_cases(source, "model", inputs, outputs, count, request["workDirectory"], int(options.get("seed", 0)), bridge)
+    elif count > 0:
+        notes.append("No reference outputs: the model keeps custom ops that onnxruntime cannot run.")
+    if inputs and all(isinstance(spec["shape"][0], int) for spec in inputs if spec["shape"]):
+        notes.append("The model's batch dimension is fixed; validation cases differ in their random inputs only.")
+    return {
+        "files": [{"name": "model", "path": path, "inputs": inputs, "outputs": outputs}],
+        "task": request.get("task") or "feature-extraction",
+        "architecture": source.architecture,
+        "opset": opset,
+        "exporter": source.exporter,
+        "notes": notes,
+        "toolVersions": _versions(),
+        "referenceCases": cases,
+        "modelConfig": source.model_config,
+        "unsupportedOperators": unsupported,
+    }
+
+
+if __name__ == "__main__":
+    run(handle)
