@@ -72,7 +72,7 @@ export async function resolveEnvironmentLayout(
 ): Promise<EnvironmentLayout> {
   const requirements = await readRequirements(requirementSet.requirementsFile);
   const basePython = settings.basePython ?? defaultBasePython();
-  const base = await probePython(basePython, [], signal);
+  const base = await probeBasePython(basePython, signal);
   const hash = createHash('sha256')
     .update(
       JSON.stringify({
@@ -101,6 +101,17 @@ export async function resolveEnvironmentLayout(
     markerPath: path.join(directory, MARKER_FILE_NAME),
     pythonExecutable: venvPythonPath(directory),
   };
+}
+
+const baseProbes = new Map<string, PythonProbe>();
+
+/** Probes a base interpreter once per process (a start costs ~0.1-0.5 s through shims such as pyenv's). */
+async function probeBasePython(basePython: string, signal?: AbortSignal): Promise<PythonProbe> {
+  const known = baseProbes.get(basePython);
+  if (known !== undefined) return known;
+  const probe = await probePython(basePython, [], signal);
+  baseProbes.set(basePython, probe);
+  return probe;
 }
 
 /** The environment's completion marker when it is valid for this layout and its interpreter exists; else undefined. */
