@@ -1,0 +1,103 @@
+"""Tests of gpux_bridge.py and gpux_inspect_environment.py (run: python3 -m pytest packages/converter-core/python/tests)."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+PYTHON_DIRECTORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, PYTHON_DIRECTORY)
+
+import gpux_bridge  # noqa: E402
+import gpux_inspect_environment  # noqa: E402
+
+SCRIPT = """
+import os
+from gpux_bridge import BridgeError, run
+
+def handle(request, bridge):
+    print("chatty framework output")
+    bridge.progress("export", 50, "half way")
+    if request.get("fail") == "bridge":
+        raise BridgeError("INVALID_MODEL_FILE", "bad file", {"path": "x.onnx"})
+    if request.get("fail") == "module":
+        import not_a_module_either
+    return {"doubled": request["value"] * 2}
+
+run(handle)
+"""
+
+
+def run_script(tmp_path, request):
+    script = tmp_path / "script.py"
+    script.write_text(SCRIPT)
+    environment = dict(os.environ, PYTHONPATH=PYTHON_DIRECTORY)
+    completed = subprocess.run(
+        [sys.executable, "-u", str(script)],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+    )
+    events = [json.loads(line) for line in completed.stdout.splitlines() if line.strip()]
+    return completed, events
+
+
+def test_result_and_progress_reach_stdout_and_prints_go_to_stderr(tmp_path):
+    completed, events = run_script(tmp_path, {"value": 21})
+    assert completed.returncode == 0
+    assert events[0] == {"type": "progress", "phase": "export", "percent": 50.0, "message": "half way"}
+    assert events[-1]["type"] == "result"
+    assert events[-1]["result"] == {"doubled": 42}
+    assert events[-1]["peakRssBytes"] > 1024 * 1024
+    assert "chatty framework output" in completed.stderr
+    assert "chatty framework output" not in completed.stdout
+
+
+def test_bridge_error_keeps_its_code_and_details(tmp_path):
+    completed, events = run_script(tmp_path, {"fail": "bridge"})
+    assert completed.returncode == 1
+    assert events[-1]["type"] == "error"
+    assert events[-1]["code"] == "INVALID_MODEL_FILE"
+    assert events[-1]["details"] == {"path": "x.onnx"}
+    assert "BridgeError" in events[-1]["traceback"]
+
+
+def test_missing_module_names_the_module(tmp_path):
+    _, events = run_script(tmp_path, {"fail": "module"})
+    assert events[-1]["code"] == "PYTHON_DEPENDENCY_MISSING"
+    assert events[-1]["details"]["module"] == "not_a_module_either"
+
+
+@pytest.mark.parametrize(
+    "error, code",
+    [(MemoryError(), "OUT_OF_MEMORY"), (ValueError("nope"), "EXPORT_FAILED"), (ModuleNotFoundError("x", name="torch.nn"), "PYTHON_DEPENDENCY_MISSING")],
+)
+def test_classify_exception(error, code):
+    event = gpux_bridge.classify_exception(error)
+    assert event["code"] == code
+    if code == "PYTHON_DEPENDENCY_MISSING":
+        assert event["details"]["module"] == "torch"
+    if code == "EXPORT_FAILED":
+        assert event["message"] == "ValueError: nope"
+
+
+def test_inspect_environment_reports_versions_and_pins():
+    report = gpux_inspect_environment.describe(
+        {
+            "requirements": [
+                {"name": "pip", "specifier": ">=1"},
+                {"name": "pip", "specifier": "==0.0.1"},
+                {"name": "surely-not-installed-gpux", "specifier": ""},
+                {"name": "surely-not-installed-gpux", "specifier": "", "marker": "python_version < '3'"},
+            ]
+        }
+    )
+    assert report["pythonVersion"].startswith("%d.%d." % sys.version_info[:2])
+    satisfied = [item["satisfied"] for item in report["packages"]]
+    assert satisfied == [True, False, False, True]
+    assert report["packages"][2]["installed"] is None
+    assert report["packages"][3]["applies"] is False
