@@ -25,6 +25,52 @@ export { loadOnnxModel, loadOnnxModelFromBuffer, onnxModelSourcePath } from './o
 export type { LoadOnnxModelOptions, LoadOnnxModelFromBufferOptions } from './onnx/load-onnx-model';
 export { saveOnnxModel, saveOnnxModelIter, serializeOnnxModel } from './onnx/save-onnx-model';
 export type { SaveOnnxModelOptions, SaveOnnxModelResult } from './onnx/save-onnx-model';
+export { inspectOnnxModel } from './onnx/inspect-onnx-model';
+export type { InspectOnnxModelOptions, OnnxModelInspection, OnnxValueSummary } from './onnx/inspect-onnx-model';
+export { AttributeType } from './onnx/onnx-types';
+export type {
+  AttributeProto,
+  FunctionProto,
+  GraphProto,
+  Int64,
+  ModelProto,
+  NodeProto,
+  OperatorSetIdProto,
+  SparseTensorProto,
+  StringStringEntryProto,
+  TensorProto,
+  TensorShapeDimension,
+  TensorShapeProto,
+  TrainingInfoProto,
+  TypeProto,
+  ValueInfoProto,
+} from './onnx/onnx-types';
+export { DATA_TYPE_NAMES, DataType, dataTypeBits, dataTypeByteLength, dataTypeFromName, dataTypeName } from './onnx/data-type';
+export type { DataTypeName } from './onnx/data-type';
+export { createTensor, tensorElementCount, tensorRawBytes, tensorToTypedArray } from './onnx/tensor-data';
+export type { TensorToTypedArrayOptions, TensorTypedArray, TensorValues } from './onnx/tensor-data';
+export { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits } from './onnx/float16';
+export { externalDataInfo, isExternalTensor, readExternalTensorBytes } from './onnx/external-data';
+export type { ExternalDataInfo } from './onnx/external-data';
+export {
+  getAttribute,
+  getAttributeValue,
+  getFloatAttribute,
+  getFloatsAttribute,
+  getIntAttribute,
+  getIntsAttribute,
+  getStringAttribute,
+  makeAttribute,
+  removeAttribute,
+  setAttribute,
+} from './onnx/attributes';
+export type { AttributeTypeName, AttributeValue } from './onnx/attributes';
+export { makeGraph, makeModel, makeNode, makeValueInfo } from './onnx/make-node';
+export type { MakeGraphOptions, MakeModelOptions, MakeNodeOptions } from './onnx/make-node';
+export { buildTensorUsage, nodeInputNames, outerScopeReferences, sortGraphTopologically, topologicalSort } from './onnx/graph-topology';
+export type { TensorUsage } from './onnx/graph-topology';
+export { attributeGraphs, forEachNode, forEachTensor } from './onnx/walk-model';
+export type { TensorRole, WalkLocation } from './onnx/walk-model';
 export { ensurePythonEnvironment, ensurePythonEnvironmentIter } from './python/python-environment';
 export type { EnsurePythonEnvironmentSettings, PythonEnvironment, PythonRequirementSet } from './python/python-environment';
 export { inspectPythonEnvironment } from './python/inspect-python-environment';

@@ -13,26 +13,29 @@ interface Comparison {
 
 describe('ONNX round trip on real exported models', () => {
   let directory: string;
+  const python: Record<'torch' | 'tensorflow', string> = { torch: '', tensorflow: '' };
 
   beforeAll(async () => {
+    python.torch = await torchPython();
+    python.tensorflow = await tensorflowPython();
     directory = await mkdtemp(path.join(os.tmpdir(), 'gpux-onnx-round-trip-'));
-    runFixture(torchPython(), 'export_torch_models.py', [directory]);
-    runFixture(torchPython(), 'make_feature_model.py', [path.join(directory, 'features.onnx')]);
-    runFixture(tensorflowPython(), 'export_keras_model.py', [path.join(directory, 'keras.onnx')]);
-  }, 300_000);
+    runFixture(python.torch, 'export_torch_models.py', [directory]);
+    runFixture(python.torch, 'make_feature_model.py', [path.join(directory, 'features.onnx')]);
+    runFixture(python.tensorflow, 'export_keras_model.py', [path.join(directory, 'keras.onnx')]);
+  }, 1_800_000);
 
   afterAll(async () => {
     await rm(directory, { recursive: true, force: true });
   });
 
-  const cases: Array<[string, () => string]> = [
-    ['dynamo.onnx', torchPython],
-    ['torchscript.onnx', torchPython],
-    ['features.onnx', torchPython],
-    ['keras.onnx', tensorflowPython],
+  const cases: Array<[string, 'torch' | 'tensorflow']> = [
+    ['dynamo.onnx', 'torch'],
+    ['torchscript.onnx', 'torch'],
+    ['features.onnx', 'torch'],
+    ['keras.onnx', 'tensorflow'],
   ];
 
-  it.each(cases)('%s loads and saves back byte for byte, and Python onnx agrees', async (name, python) => {
+  it.each(cases)('%s loads and saves back byte for byte, and Python onnx agrees', async (name, framework) => {
     const source = path.join(directory, name);
     const model = await loadOnnxModel(source);
     const target = path.join(directory, `roundtrip-${name}`);
@@ -42,7 +45,7 @@ describe('ONNX round trip on real exported models', () => {
     expect(written.byteLength).toBe(original.byteLength);
     expect(Buffer.compare(written, original)).toBe(0);
     expect(Buffer.from(serializeOnnxModel(model)).equals(original)).toBe(true);
-    const comparison = runFixture(python(), 'compare_models.py', [source, target]) as Comparison;
+    const comparison = runFixture(python[framework], 'compare_models.py', [source, target]) as Comparison;
     expect(comparison).toEqual({ checker: 'ok', identical_bytes: true, equal_messages: true, differences: [] });
   });
 

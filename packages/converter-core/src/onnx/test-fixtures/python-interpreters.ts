@@ -1,19 +1,34 @@
 /**
- * Test-only: the Python interpreters the ONNX IO tests drive. Until converter-core's managed
- * environments (`ensurePythonEnvironment`) land, they come from GPUX_TEST_TORCH_PYTHON /
- * GPUX_TEST_TF_PYTHON, falling back to the machine's ready probe environments.
+ * Test-only: the Python interpreters the ONNX IO tests drive, obtained through converter-core's
+ * `ensurePythonEnvironment` for the adapters' requirement files. An interpreter that already has
+ * the packages can be named with GPUX_TEST_TORCH_PYTHON / GPUX_TEST_TF_PYTHON (the machine's probe
+ * environments /tmp/probe-torch and /tmp/probe-tf are used when present); otherwise the managed
+ * environment is built (once, cached).
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { ensurePythonEnvironment } from '../../python/python-environment';
+
+const repositoryRoot = path.resolve(__dirname, '../../../../..');
+
+async function interpreter(name: string, adapter: string, variable: string, probe: string): Promise<string> {
+  const given = process.env[variable] ?? (existsSync(probe) ? probe : undefined);
+  const environment = await ensurePythonEnvironment(
+    { name, requirementsFile: path.join(repositoryRoot, 'packages', adapter, 'python', 'requirements.txt') },
+    given === undefined ? {} : { pythonExecutable: given },
+  );
+  return environment.pythonExecutable;
+}
 
 /** The interpreter with torch, onnx, onnxscript and onnxruntime. */
-export function torchPython(): string {
-  return process.env.GPUX_TEST_TORCH_PYTHON ?? '/tmp/probe-torch/bin/python';
+export function torchPython(): Promise<string> {
+  return interpreter('pytorch', 'pytorch-adapter', 'GPUX_TEST_TORCH_PYTHON', '/tmp/probe-torch/bin/python');
 }
 
 /** The interpreter with tensorflow, tf2onnx, onnx and onnxruntime. */
-export function tensorflowPython(): string {
-  return process.env.GPUX_TEST_TF_PYTHON ?? '/tmp/probe-tf/bin/python';
+export function tensorflowPython(): Promise<string> {
+  return interpreter('tensorflow', 'tf-adapter', 'GPUX_TEST_TF_PYTHON', '/tmp/probe-tf/bin/python');
 }
 
 /** Runs a fixture script of this folder and returns its last stdout line parsed as JSON (or null). */
