@@ -1,0 +1,128 @@
+import path from 'node:path';
+import type { ConverterAdapter, DetectionResult, ExportResult, ModelSource } from '../adapter';
+import type { ProgressEvent } from '../progress-event';
+import { buildGpuxConfig, renderGpuxConfig } from '../report/build-gpux-config';
+import type { ConversionReport } from '../report/conversion-report';
+import { readSourceConfigs } from '../report/read-source-configs';
+import type { ValidationDimsOptions } from '../validation/default-validation-dims';
+import type { ConvertOptions } from './convert-options';
+import { processPeakRssBytes, runPhase, type PhaseRecord } from './phase-runner';
+import { runModelStages } from './run-model-stages';
+import { collectArtifacts, CONVERSION_REPORT_FILE, copySourceFiles, GPUX_CONFIG_FILE, sourceConfigDirectory, writeTextFile } from './write-conversion-output';
+
+/** What {@link completeConversion} needs from the pipeline. */
+export interface CompleteConversionInput {
+  buildDirectory: string;
+  workDirectory: string;
+  source: ModelSource;
+  detection: DetectionResult;
+  adapter: ConverterAdapter;
+  exportResult: ExportResult;
+  phases: PhaseRecord[];
+  options: ConvertOptions;
+  /** Versions known to the pipeline (node, onnxruntime-node, @gpux packages). */
+  toolVersions: Record<string, string>;
+}
+
+const positiveNumber = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined);
+
+function validationHints(modelConfig: Record<string, unknown>, preprocessor: Record<string, unknown> | undefined): { vocabSize?: number; dims: ValidationDimsOptions } {
+  const dims: ValidationDimsOptions = {};
+  const crop = preprocessor?.crop_size ?? preprocessor?.size;
+  const cropRecord = typeof crop === 'object' && crop !== null ? (crop as Record<string, unknown>) : {};
+  const height = positiveNumber(cropRecord.height) ?? positiveNumber(cropRecord.shortest_edge) ?? positiveNumber(crop) ?? positiveNumber(modelConfig.image_size);
+  const width = positiveNumber(cropRecord.width) ?? positiveNumber(cropRecord.shortest_edge) ?? positiveNumber(crop) ?? positiveNumber(modelConfig.image_size);
+  if (height !== undefined && width !== undefined) dims.imageSize = { height, width };
+  const channels = positiveNumber(modelConfig.num_channels);
+  if (channels !== undefined) dims.numChannels = channels;
+  const vocabSize = positiveNumber(modelConfig.vocab_size);
+  return { ...(vocabSize === undefined ? {} : { vocabSize }), dims };
+}
+
+/**
+ * Validates the export, runs the variant stages and writes configs, `gpux.yml` and
+ * `conversion-report.json` into the build directory.
+ */
+export async function* completeConversion(input: CompleteConversionInput): AsyncGenerator<ProgressEvent, { report: ConversionReport; mainModelPath: string }, void> {
+  const { buildDirectory, source, exportResult, options, phases } = input;
+  const signal = options.signal;
+  const configDirectory = sourceConfigDirectory(source);
+  const configs = await readSourceConfigs(configDirectory);
+  const modelConfig = { ...(configs.config ?? {}), ...(exportResult.modelConfig ?? {}) };
+  const hints = validationHints(modelConfig, configs.preprocessorConfig);
+
+  const stages = yield* runModelStages({
+    buildDirectory,
+    workDirectory: input.workDirectory,
+    exportResult,
+    phases,
+    validate: options.validate ?? true,
+    ...(options.tolerances === undefined ? {} : { tolerances: options.tolerances }),
+    variants: options.variants ?? [],
+    ...(hints.vocabSize === undefined ? {} : { vocabSize: hints.vocabSize }),
+    dims: hints.dims,
+    ...(signal === undefined ? {} : { signal }),
+  });
+
+  const relative = (file: string): string => path.relative(buildDirectory, file).split(path.sep).join('/');
+  const mainFile = exportResult.files.find((file) => file.name === 'model') ?? exportResult.files.at(0);
+  if (mainFile === undefined) throw new TypeError('The export result lists no files.');
+  const mainModelPath = relative(mainFile.path);
+
+  const report = yield* runPhase(phases, 'write', undefined, async function* () {
+    yield* [];
+    await copySourceFiles(configDirectory, buildDirectory, signal);
+    const variantPaths: Record<string, string> = {};
+    for (const [file, model] of stages.models) if (file !== mainModelPath) variantPaths[`${model.modelName}:${model.variant}`] = file;
+    const sourceId = source.id ?? source.path;
+    const name = path.basename(sourceId).replace(/\.[^.]+$/, '') || 'model';
+    const gpuxConfig = buildGpuxConfig({
+      name,
+      sourceId,
+      ...(source.revision === undefined ? {} : { revision: source.revision }),
+      task: exportResult.task,
+      ...(exportResult.architecture === undefined ? {} : { architecture: exportResult.architecture }),
+      modelPath: mainModelPath,
+      inputs: mainFile.inputs,
+      outputs: mainFile.outputs,
+      configs,
+      ...(exportResult.modelConfig === undefined ? {} : { modelConfig: exportResult.modelConfig }),
+      variants: variantPaths,
+    });
+    await writeTextFile(path.join(buildDirectory, GPUX_CONFIG_FILE), renderGpuxConfig(gpuxConfig));
+    const artifacts = await collectArtifacts(buildDirectory, stages.models, signal);
+    const built: ConversionReport = {
+      formatVersion: 1,
+      createdAt: new Date().toISOString(),
+      source: {
+        ...(source.id === undefined ? {} : { id: source.id }),
+        ...(source.revision === undefined ? {} : { revision: source.revision }),
+        format: input.detection.format,
+        path: source.path,
+        kind: source.kind,
+      },
+      framework: input.detection.framework,
+      detection: input.detection,
+      adapter: input.adapter.name,
+      task: exportResult.task,
+      ...(exportResult.architecture === undefined ? {} : { architecture: exportResult.architecture }),
+      opset: exportResult.opset,
+      exporter: exportResult.exporter,
+      notes: [...exportResult.notes, ...stages.variants.flatMap((variant) => variant.notes.map((note) => `${variant.name}: ${note}`))],
+      toolVersions: { ...exportResult.toolVersions, ...stages.toolVersions, ...input.toolVersions },
+      models: [...stages.models].map(([file, model]) => {
+        const exported = exportResult.files.find((candidate) => candidate.name === model.modelName) as ExportResult['files'][number];
+        return { path: file, modelName: model.modelName, variant: model.variant, inputs: exported.inputs, outputs: exported.outputs };
+      }),
+      artifacts,
+      validation: stages.validation,
+      variants: stages.variants,
+      phases: [...phases],
+      ...(exportResult.peakRssBytes === undefined ? {} : { exportChildPeakRssBytes: exportResult.peakRssBytes }),
+      peakRssBytes: processPeakRssBytes(),
+    };
+    await writeTextFile(path.join(buildDirectory, CONVERSION_REPORT_FILE), `${JSON.stringify(built, null, 2)}\n`);
+    return built;
+  });
+  return { report, mainModelPath };
+}

@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { cp, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { ConversionError } from '../conversion-error';
+
+/** True when `directory` exists and holds at least one entry. */
+export async function isNonEmptyDirectory(directory: string): Promise<boolean> {
+  const entries = await readdir(directory).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    if (error.code === 'ENOTDIR') return ['(file)'];
+    throw error;
+  });
+  return entries.length > 0;
+}
+
+/**
+ * Throws `OUTPUT_EXISTS` when `directory` is not empty and `overwrite` is false.
+ *
+ * @throws ConversionError `OUTPUT_EXISTS`.
+ */
+export async function assertOutputAvailable(directory: string, overwrite: boolean): Promise<void> {
+  if (!overwrite && (await isNonEmptyDirectory(directory))) {
+    throw new ConversionError('OUTPUT_EXISTS', `The output directory ${directory} exists and is not empty. Choose another directory, remove it, or pass overwrite: true.`, {
+      details: { outputDirectory: directory },
+    });
+  }
+}
+
+/** Creates `<directory>.incomplete-<random>` beside the final directory. */
+export async function createBuildDirectory(directory: string): Promise<string> {
+  await mkdir(path.dirname(directory), { recursive: true });
+  const buildDirectory = `${directory}.incomplete-${randomBytes(4).toString('hex')}`;
+  await mkdir(buildDirectory);
+  return buildDirectory;
+}
+
+/**
+ * Moves a finished build directory to its final place by rename. An existing directory is first
+ * moved aside (and removed after the swap) when `overwrite` is true.
+ *
+ * @throws ConversionError `OUTPUT_EXISTS` when the directory was filled meanwhile and `overwrite` is false.
+ */
+export async function publishBuildDirectory(buildDirectory: string, directory: string, overwrite: boolean): Promise<void> {
+  await assertOutputAvailable(directory, overwrite);
+  let previous: string | undefined;
+  if (await isNonEmptyDirectory(directory)) {
+    previous = `${directory}.previous-${randomBytes(4).toString('hex')}`;
+    await rename(directory, previous);
+  } else {
+    await rm(directory, { recursive: true, force: true });
+  }
+  try {
+    await rename(buildDirectory, directory);
+  } catch (error) {
+    if (previous !== undefined) await rename(previous, directory);
+    throw error;
+  }
+  if (previous !== undefined) await rm(previous, { recursive: true, force: true });
+}
+
+/** Copies a directory tree (used to fill a cache staging directory or restore from the cache). */
+export async function copyDirectory(from: string, to: string, skip: readonly string[] = []): Promise<void> {
+  await mkdir(to, { recursive: true });
+  for (const entry of await readdir(from)) {
+    if (skip.includes(entry)) continue;
+    await cp(path.join(from, entry), path.join(to, entry), { recursive: true, errorOnExist: true, force: false });
+  }
+}

@@ -1,0 +1,121 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ExportResult, ExportedModelFile } from '../adapter';
+import { ConversionError } from '../conversion-error';
+import type { ProgressEvent } from '../progress-event';
+import type { ArtifactValidationRecord, VariantRecord } from '../report/conversion-report';
+import { compareOnnxModelsIter } from '../validation/compare-onnx-models';
+import type { ValidationDimsOptions } from '../validation/default-validation-dims';
+import { throwIfCancelled } from '../validation/throw-if-cancelled';
+import { validateOnnxModelIter } from '../validation/validate-onnx-model';
+import type { ValidationTolerances } from '../validation/validation-tolerances';
+import type { ModelVariantStage } from './model-variant-stage';
+import { runPhase, type PhaseRecord } from './phase-runner';
+
+/** Shared state of the validate / optimize / quantize phases. */
+export interface ModelStagesContext {
+  buildDirectory: string;
+  workDirectory: string;
+  exportResult: ExportResult;
+  phases: PhaseRecord[];
+  validate: boolean;
+  tolerances?: ValidationTolerances;
+  variants: readonly ModelVariantStage[];
+  /** Hints for inputs generated to compare variants. */
+  vocabSize?: number;
+  dims?: ValidationDimsOptions;
+  signal?: AbortSignal;
+}
+
+/** What the validate / variant phases produced. */
+export interface ModelStagesResult {
+  validation: ArtifactValidationRecord[];
+  variants: VariantRecord[];
+  /** Relative path of each ONNX file -> its variant and exported model name. */
+  models: Map<string, { variant: string; modelName: string }>;
+  toolVersions: Record<string, string>;
+}
+
+const relativeTo = (root: string, file: string): string => path.relative(root, file).split(path.sep).join('/');
+
+async function assertExportedFile(file: ExportedModelFile, onnxDirectory: string): Promise<void> {
+  const inside = !path.relative(onnxDirectory, file.path).startsWith('..');
+  const exists = await stat(file.path).then((info) => info.isFile(), () => false);
+  if (!inside || !exists) {
+    throw new ConversionError('EXPORT_FAILED', `The adapter reported ${file.path} for "${file.name}", but no such file exists in ${onnxDirectory}. This is a bug in the adapter.`, {
+      details: { file: file.path },
+    });
+  }
+}
+
+/**
+ * Validates each exported file against its reference cases, then runs every variant stage on every
+ * exported file and validates each variant against its exported file.
+ *
+ * @throws ConversionError `VALIDATION_FAILED`, `CANCELLED`, and whatever a stage throws.
+ */
+export async function* runModelStages(context: ModelStagesContext): AsyncGenerator<ProgressEvent, ModelStagesResult, void> {
+  const { buildDirectory, exportResult, phases, signal } = context;
+  const onnxDirectory = path.join(buildDirectory, 'onnx');
+  const result: ModelStagesResult = { validation: [], variants: [], models: new Map(), toolVersions: {} };
+  if (exportResult.files.length === 0) throw new ConversionError('EXPORT_FAILED', 'The adapter exported no ONNX file. This is a bug in the adapter.');
+  for (const file of exportResult.files) {
+    await assertExportedFile(file, onnxDirectory);
+    result.models.set(relativeTo(buildDirectory, file.path), { variant: 'fp32', modelName: file.name });
+  }
+
+  for (const file of exportResult.files) {
+    const relative = relativeTo(buildDirectory, file.path);
+    const cases = exportResult.referenceCases.filter((referenceCase) => referenceCase.modelName === file.name);
+    if (!context.validate || cases.length === 0) {
+      const reason = context.validate ? 'the adapter produced no reference cases for this file' : 'validation was disabled';
+      result.validation.push({ path: relative, variant: 'fp32', status: 'skipped', reason });
+      if (context.validate) yield { type: 'message', phase: 'validate', level: 'warning', message: `${relative} was not validated: ${reason}.` };
+      continue;
+    }
+    throwIfCancelled(signal);
+    const report = yield* runPhase(phases, 'validate', relative, () =>
+      validateOnnxModelIter({ modelPath: file.path, cases, ...(context.tolerances === undefined ? {} : { tolerances: context.tolerances }), ...(signal === undefined ? {} : { signal }) }),
+    );
+    result.validation.push({ path: relative, variant: 'fp32', status: 'passed', report });
+  }
+
+  const outputsByStage = new Map<string, string>();
+  for (const stage of context.variants) {
+    const record: VariantRecord = { name: stage.name, phase: stage.phase, files: [], notes: [] };
+    for (const file of exportResult.files) {
+      throwIfCancelled(signal);
+      const inputPath = stage.inputFrom === undefined ? file.path : outputsByStage.get(`${stage.inputFrom}\0${file.name}`);
+      if (inputPath === undefined) throw new TypeError(`Variant stage "${stage.name}" reads the output of "${String(stage.inputFrom)}", which does not run before it.`);
+      const outputPath = path.join(onnxDirectory, `${file.name}${stage.fileSuffix}.onnx`);
+      const relative = relativeTo(buildDirectory, outputPath);
+      const variantResult = yield* runPhase(phases, stage.phase, `${stage.name}: ${relative}`, () =>
+        stage.run({ modelPath: inputPath, outputPath, workDirectory: context.workDirectory, ...(signal === undefined ? {} : { signal }) }),
+      );
+      await assertExportedFile({ ...file, path: outputPath }, onnxDirectory);
+      outputsByStage.set(`${stage.name}\0${file.name}`, outputPath);
+      result.models.set(relative, { variant: stage.name, modelName: file.name });
+      record.files.push(relative);
+      record.notes.push(...variantResult.notes);
+      if (variantResult.details !== undefined) record.details = { ...record.details, [file.name]: variantResult.details };
+      Object.assign(result.toolVersions, variantResult.toolVersions ?? {});
+      if (!context.validate) {
+        result.validation.push({ path: relative, variant: stage.name, status: 'skipped', reason: 'validation was disabled' });
+        continue;
+      }
+      const report = yield* runPhase(phases, 'validate', relative, () =>
+        compareOnnxModelsIter({
+          referenceModelPath: file.path,
+          candidateModelPath: outputPath,
+          ...(stage.tolerances === undefined && context.tolerances === undefined ? {} : { tolerances: stage.tolerances ?? context.tolerances }),
+          ...(context.vocabSize === undefined ? {} : { vocabSize: context.vocabSize }),
+          ...(context.dims === undefined ? {} : { dims: context.dims }),
+          ...(signal === undefined ? {} : { signal }),
+        }),
+      );
+      result.validation.push({ path: relative, variant: stage.name, status: 'passed', report });
+    }
+    result.variants.push(record);
+  }
+  return result;
+}
