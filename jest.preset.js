@@ -7,7 +7,9 @@ const packagesDirectory = path.join(__dirname, 'packages');
 
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  // A Node environment whose typed-array constructors are the main realm's, so onnxruntime-node's
+  // native outputs pass onnxruntime-common's instanceof checks (see the file).
+  testEnvironment: path.join(__dirname, 'tools', 'jest-onnxruntime-environment.cjs'),
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/python/**/*.test.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: {

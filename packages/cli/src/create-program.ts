@@ -1,5 +1,8 @@
 import { Command } from 'commander';
 import { cliVersion } from './cli-version';
+import { registerDoctorCommand } from './commands/doctor-command';
+import { registerSetupCommand } from './commands/setup-command';
+import { exitCodeHelp } from './exit-codes';
 
 /**
  * Builds the `gpux-convert` commander program with every sub-command registered.
@@ -15,6 +18,9 @@ export function createProgram(): Command {
     .description('Convert PyTorch and TensorFlow models to validated, optimized, quantized ONNX.')
     .version(cliVersion, '-V, --version')
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .addHelpText('after', '\n' + exitCodeHelp());
+  registerSetupCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
