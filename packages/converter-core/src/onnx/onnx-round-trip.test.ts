@@ -1,8 +1,19 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadOnnxModel, saveOnnxModel, serializeOnnxModel } from '../index';
+import { dataTypeName, inspectOnnxModel, loadOnnxModel, saveOnnxModel, serializeOnnxModel } from '../index';
 import { runFixture, tensorflowPython, torchPython } from './test-fixtures/python-interpreters';
+
+interface PythonInspection {
+  ir_version: number;
+  producer_name: string;
+  opsets: Array<[string, number]>;
+  inputs: Array<{ name: string; elem_type: number; dims: Array<number | string | null> }>;
+  outputs: Array<{ name: string; elem_type: number; dims: Array<number | string | null> }>;
+  histogram: Record<string, number>;
+  parameters: number;
+  file_bytes: number;
+}
 
 interface Comparison {
   checker: string;
@@ -72,5 +83,35 @@ describe('ONNX round trip on real exported models', () => {
     expect(Array.from(ends.int64Data)).toEqual([2n ** 63n - 1n]);
     expect(model.graph!.sparseInitializer[0]!.dims).toEqual([2, 3]);
     expect(model.trainingInfo[0]!.updateBinding).toEqual([{ key: 'weight', value: 'weight' }]);
+  });
+
+  it.each(['dynamo.onnx', 'torchscript.onnx', 'features.onnx', 'keras.onnx'])('inspects %s with the numbers Python onnx counts', async (name) => {
+    const file = path.join(directory, name);
+    const inspection = await inspectOnnxModel(await loadOnnxModel(file));
+    const expected = runFixture(python.torch, 'onnx_facts.py', ['inspect', file]) as PythonInspection;
+    const toSummary = (value: PythonInspection['inputs'][number]): object => ({
+      name: value.name,
+      kind: 'tensor',
+      elementType: dataTypeName(value.elem_type),
+      dims: value.dims,
+    });
+    expect(inspection.irVersion).toBe(expected.ir_version);
+    expect(inspection.producerName).toBe(expected.producer_name);
+    expect(inspection.opsetImports.map((opset) => [opset.domain, opset.version])).toEqual(expected.opsets);
+    expect(inspection.inputs).toEqual(expected.inputs.map(toSummary));
+    expect(inspection.outputs).toEqual(expected.outputs.map(toSummary));
+    expect(inspection.operatorHistogram).toEqual(expected.histogram);
+    expect(inspection.parameterCount).toBe(expected.parameters);
+    expect(inspection.sizeOnDisk).toEqual({ modelBytes: expected.file_bytes, externalDataBytes: 0, totalBytes: expected.file_bytes });
+  });
+
+  it('counts local function nodes apart and names symbolic dims', async () => {
+    const inspection = await inspectOnnxModel(await loadOnnxModel(path.join(directory, 'features.onnx')));
+    expect(inspection.functionOperatorHistogram).toEqual({ Constant: 1, Mul: 1, Add: 1 });
+    expect(inspection.localFunctions).toEqual(['custom.local:ScaledAdd']);
+    expect(inspection.operatorHistogram['custom.local:ScaledAdd']).toBe(1);
+    expect(inspection.operatorHistogram.Identity).toBe(1); // inside the If's then-branch
+    expect(inspection.inputs).toEqual([{ name: 'x', kind: 'tensor', elementType: 'float32', dims: ['batch', 3] }]);
+    expect(inspection.outputs[0]!.dims).toEqual([null, 3]);
   });
 });
