@@ -129,6 +129,11 @@ def handle(request, bridge):
     finally:
         logging.getLogger("tf2onnx").removeHandler(log)
     notes = list(source.notes)
+    graph_inputs = [value.name for value in model.graph.input]
+    unknown_nchw = [name for name in options.get("inputsAsNchw") or [] if name not in graph_inputs]
+    if unknown_nchw:
+        raise BridgeError("EXPORT_FAILED", f"adapterOptions.inputsAsNchw names {', '.join(unknown_nchw)}, which the model does not have as inputs. Its inputs: {', '.join(graph_inputs)}.",
+                          {"inputs": graph_inputs})
     unsupported = post.find_unsupported_ops(model)
     if unsupported:
         if not options.get("allowCustomOps"):

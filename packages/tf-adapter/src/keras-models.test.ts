@@ -1,0 +1,82 @@
+/**
+ * @jest-environment ./src/test-support/onnxruntime-test-environment.cjs
+ */
+import path from 'node:path';
+
+import type { ExportResult } from '@gpux/converter-core';
+
+import { compareReferenceCases } from './test-support/compare-reference-cases';
+import { buildFixtures, exportSource, makeTemporaryDirectory, tensorflowPython } from './test-support/tensorflow-fixtures';
+
+let root = '';
+let cleanup: () => Promise<void> = async () => {};
+
+beforeAll(async () => {
+  ({ directory: root, cleanup } = await makeTemporaryDirectory('gpux-tf-keras-'));
+  await buildFixtures(await tensorflowPython(), root, ['resnet50', 'mobilenetv2', 'gru', 'transformer', 'legacy_h5']);
+}, 600_000);
+
+afterAll(async () => {
+  await cleanup();
+});
+
+async function expectValidated(result: ExportResult, tolerance: number): Promise<number> {
+  const file = result.files[0];
+  if (file === undefined) throw new Error('no exported file');
+  expect(result.referenceCases).toHaveLength(2);
+  const differences = await compareReferenceCases(file.path, result.referenceCases);
+  expect(differences.length).toBeGreaterThanOrEqual(2);
+  const worst = Math.max(...differences.map((difference) => difference.maxAbsDiff));
+  expect(worst).toBeLessThan(tolerance);
+  // The reference must carry signal, or a constant graph would pass.
+  expect(Math.max(...differences.map((difference) => difference.maxAbsReference))).toBeGreaterThan(1e-3);
+  return worst;
+}
+
+describe('Keras models through tf2onnx.convert.from_keras', () => {
+  it('converts a GRU text classifier with dynamic batch and sequence, validated at two sizes', async () => {
+    const { detection, result } = await exportSource(path.join(root, 'gru.keras'), root);
+    expect(detection.format).toBe('keras');
+    expect(result.exporter).toBe('tf2onnx.convert.from_keras');
+    expect(result.opset).toBe(18);
+    expect(result.architecture).toBe('gru_text_classifier');
+    expect(result.files[0]?.inputs).toEqual([{ name: 'token_ids', dtype: 'int32', shape: ['batch_size', 'token_ids_dim1'] }]);
+    expect(result.files[0]?.outputs).toEqual([{ name: 'logits', dtype: 'float32', shape: ['batch_size', 4] }]);
+    expect(result.modelConfig?.vocabSize).toBe(120);
+    const shapes = result.referenceCases.map((referenceCase) => referenceCase.inputs.token_ids?.shape);
+    expect(shapes).toEqual([
+      [1, 16],
+      [2, 24],
+    ]);
+    expect(result.toolVersions.tf2onnx).toBe('1.17.0');
+    await expectValidated(result, 1e-4);
+  });
+
+  it('converts a Transformer encoder block (MultiHeadAttention, LayerNormalization, exact GELU)', async () => {
+    const { result } = await exportSource(path.join(root, 'transformer.keras'), root);
+    expect(result.files[0]?.inputs).toEqual([{ name: 'embeddings', dtype: 'float32', shape: ['batch_size', 12, 32] }]);
+    await expectValidated(result, 1e-4);
+  });
+
+  it('converts a legacy .h5 Keras model', async () => {
+    const { detection, result } = await exportSource(path.join(root, 'legacy.h5'), root);
+    expect(detection.format).toBe('tf-h5');
+    expect(result.files[0]?.outputs[0]?.name).toBe('probabilities');
+    await expectValidated(result, 1e-5);
+  });
+
+  it('converts ResNet50 (keras.applications, weights=None, 64x64, 5 classes)', async () => {
+    const { result } = await exportSource(path.join(root, 'resnet50.keras'), root);
+    expect(result.architecture).toBe('resnet50');
+    expect(result.files[0]?.inputs[0]?.shape).toEqual(['batch_size', 64, 64, 3]);
+    expect(result.files[0]?.outputs[0]?.shape).toEqual(['batch_size', 5]);
+    await expectValidated(result, 1e-4);
+  });
+
+  it('converts MobileNetV2 with an NCHW input (inputsAsNchw)', async () => {
+    const { result } = await exportSource(path.join(root, 'mobilenetv2.keras'), root, { inputsAsNchw: ['pixel_values'] });
+    expect(result.files[0]?.inputs).toEqual([{ name: 'pixel_values', dtype: 'float32', shape: ['batch_size', 3, 96, 96] }]);
+    expect(result.referenceCases[1]?.inputs.pixel_values?.shape).toEqual([2, 3, 96, 96]);
+    await expectValidated(result, 1e-4);
+  });
+});
