@@ -1,0 +1,99 @@
+/** Decides which nodes a quantization mode rewrites and why the others stay in float. */
+import type { NodeProto } from '@gpux/converter-core';
+import { getFloatAttribute, getIntAttribute } from '@gpux/converter-core';
+import type { QuantizationGraph } from './quantization-graph';
+import type { QuantizationMode, SkippedNode } from './quantization-options';
+
+/** The op types each mode rewrites when `opTypes` is not given. */
+export const DEFAULT_OP_TYPES: Readonly<Record<QuantizationMode, readonly string[]>> = {
+  int8: ['MatMul', 'Gemm', 'Conv', 'Gather'],
+  uint8: ['MatMul', 'Gemm', 'Conv', 'Gather'],
+  q8: ['MatMul', 'Gemm', 'Conv', 'Gather'],
+  'static-int8': ['MatMul', 'Gemm', 'Conv', 'Gather'],
+  q4: ['MatMul'],
+};
+
+/** Op types onnxruntime's quantizers handle that this quantizer leaves in float (listed in the report). */
+const KNOWN_UNSUPPORTED = new Set(['Attention', 'LSTM', 'GRU', 'RNN', 'ConvTranspose', 'EmbedLayerNormalization', 'Einsum', 'MultiHeadAttention']);
+
+/** The identifier of a node in reports and include/exclude lists: its name, or `<opType>_<index>`. */
+export function nodeIdentifier(node: NodeProto, index: number): string {
+  return node.name !== undefined && node.name !== '' ? node.name : `${node.opType ?? 'node'}_${index}`;
+}
+
+/** Which nodes to consider. */
+export interface NodeSelection {
+  mode: QuantizationMode;
+  opTypes: ReadonlySet<string>;
+  nodesToQuantize?: ReadonlySet<string>;
+  nodesToExclude: ReadonlySet<string>;
+  opTypesToExclude: ReadonlySet<string>;
+}
+
+/** The outcome of {@link selectQuantizableNodes}. */
+export interface SelectedNodes {
+  /** Node identifiers to rewrite. */
+  selected: Set<string>;
+  skipped: SkippedNode[];
+}
+
+/** Why a node of a supported type cannot be rewritten, or undefined when it can. */
+export function unsupportedReason(graph: QuantizationGraph, node: NodeProto, mode: QuantizationMode): string | undefined {
+  const opType = node.opType ?? '';
+  if ((node.domain ?? '') !== '' && node.domain !== 'ai.onnx') return `operator domain ${node.domain ?? ''} is not quantized`;
+  if (mode === 'q4' && opType !== 'MatMul') return 'q4 (MatMulNBits) rewrites MatMul nodes only';
+  if (opType === 'Gather') {
+    return graph.floatInitializer(node.input[0]) === undefined ? 'the gathered data is not a float32 constant' : undefined;
+  }
+  const weight = graph.floatInitializer(node.input[1]);
+  if (weight === undefined) return 'the weight (input 1) is not a float32 constant initializer';
+  if (opType === 'MatMul') {
+    if (weight.dims.length !== 2) return `the weight has rank ${weight.dims.length}; only 2-D MatMul weights are quantized`;
+    return undefined;
+  }
+  if (opType === 'Gemm') {
+    if (getIntAttribute(node, 'transA', 0) !== 0) return 'Gemm with transA = 1 is not quantized';
+    const bias = node.input[2];
+    const beta = getFloatAttribute(node, 'beta', 1) ?? 1;
+    if (bias !== undefined && bias !== '' && beta !== 1 && graph.floatInitializer(bias) === undefined) return 'Gemm with beta != 1 and a non-constant C is not quantized';
+    return undefined;
+  }
+  if (opType === 'Conv') {
+    if (weight.dims.length < 3) return `the Conv weight has rank ${weight.dims.length}`;
+    const bias = node.input[2];
+    if (bias !== undefined && bias !== '' && graph.floatInitializer(bias) === undefined) return 'the Conv bias is not a float32 constant';
+    return undefined;
+  }
+  return `no ${mode} quantizer for op type ${opType}`;
+}
+
+/**
+ * Applies op types, include and exclude lists, and per-op constraints. Nodes of the chosen op types
+ * that cannot be rewritten, and nodes of types onnxruntime quantizes but this quantizer does not,
+ * come back in `skipped` with a reason.
+ */
+export function selectQuantizableNodes(graph: QuantizationGraph, nodes: readonly NodeProto[], selection: NodeSelection): SelectedNodes {
+  const selected = new Set<string>();
+  const skipped: SkippedNode[] = [];
+  nodes.forEach((node, index) => {
+    const opType = node.opType ?? '';
+    const name = nodeIdentifier(node, index);
+    if (!selection.opTypes.has(opType)) {
+      if (KNOWN_UNSUPPORTED.has(opType)) skipped.push({ name, opType, reason: `${opType} is not quantized by ${selection.mode} (kept in float)` });
+      return;
+    }
+    if (selection.nodesToQuantize !== undefined && !selection.nodesToQuantize.has(name)) return;
+    if (selection.nodesToExclude.has(name)) {
+      skipped.push({ name, opType, reason: 'excluded by nodesToExclude' });
+      return;
+    }
+    if (selection.opTypesToExclude.has(opType)) {
+      skipped.push({ name, opType, reason: 'excluded by opTypesToExclude' });
+      return;
+    }
+    const reason = unsupportedReason(graph, node, selection.mode);
+    if (reason === undefined) selected.add(name);
+    else skipped.push({ name, opType, reason });
+  });
+  return { selected, skipped };
+}
