@@ -48,11 +48,14 @@ export function entropyThreshold(histogram: Float64Array, maxAbs: number, levels
   const width = maxAbs / bins;
   const reference = new Float64Array(bins);
   const candidate = new Float64Array(bins);
-  let tail = 0;
-  for (let index = levels; index < bins; index += 1) tail += histogram[index]!;
+  // Candidate clips every `step` bins (every bin up to 512 bins): same answer within a few bins, 4x faster at 2048.
+  const step = Math.max(1, Math.floor(bins / 512));
+  const suffix = new Float64Array(bins + 1);
+  for (let index = bins - 1; index >= 0; index -= 1) suffix[index] = suffix[index + 1]! + histogram[index]!;
   let best = bins;
   let bestDivergence = Infinity;
-  for (let clip = levels; clip <= bins; clip += 1) {
+  for (let clip = levels; clip <= bins; clip = clip === bins ? bins + 1 : Math.min(bins, clip + step)) {
+    const tail = suffix[clip]!;
     reference.set(histogram.subarray(0, clip));
     reference[clip - 1]! += tail;
     candidate.fill(0, 0, clip);
@@ -73,7 +76,6 @@ export function entropyThreshold(histogram: Float64Array, maxAbs: number, levels
       bestDivergence = divergence;
       best = clip;
     }
-    if (clip < bins) tail -= histogram[clip]!;
   }
   return best * width;
 }
