@@ -23,7 +23,7 @@ function definedNames(graph: GraphProto): Set<string> {
 }
 
 /** Renames reads of `from` inside a subgraph that takes it from the outer scope (not shadowed). */
-function renameOuterReads(graph: GraphProto, from: string, to: string): number {
+export function renameOuterReads(graph: GraphProto, from: string, to: string): number {
   if (definedNames(graph).has(from)) return 0;
   let count = 0;
   for (const node of graph.node) {
