@@ -1,6 +1,12 @@
 import { Command } from 'commander';
 import { cliVersion } from './cli-version';
+import { registerCacheCommands } from './commands/cache-commands';
+import { registerConvertCommand } from './commands/convert-command';
 import { registerDoctorCommand } from './commands/doctor-command';
+import { registerInspectCommand } from './commands/inspect-command';
+import { registerPullCommand } from './commands/pull-command';
+import { registerTransformCommands } from './commands/transform-commands';
+import { registerValidateCommand } from './commands/validate-command';
 import { registerSetupCommand } from './commands/setup-command';
 import { exitCodeHelp } from './exit-codes';
 
@@ -20,6 +26,12 @@ export function createProgram(): Command {
     .exitOverride()
     .showHelpAfterError()
     .addHelpText('after', '\n' + exitCodeHelp());
+  registerConvertCommand(program);
+  registerPullCommand(program);
+  registerInspectCommand(program);
+  registerValidateCommand(program);
+  registerTransformCommands(program);
+  registerCacheCommands(program);
   registerSetupCommand(program);
   registerDoctorCommand(program);
   return program;

@@ -36,7 +36,7 @@ export class ProgressRenderer {
     if (mode === 'tty') {
       this.multiBar = new cliProgress.MultiBar(
         {
-          stream: streams.stderr as NodeJS.WritableStream,
+          stream: streams.stderr,
           format: ' {phase} |{bar}| {percentage}% | {elapsed}s | {detail}',
           hideCursor: true,
           clearOnComplete: false,

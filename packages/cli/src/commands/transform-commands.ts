@@ -1,0 +1,84 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { compareOnnxModelsIter, inspectOnnxModel, loadOnnxModel, type ModelVariantStage } from '@gpux/converter-core';
+import type { Command } from 'commander';
+import { createOptimizationStage, createQuantizationStage } from '../conversion/create-variant-stages';
+import { drainWithRenderer, writeJsonResult } from '../drain-with-renderer';
+import { EXIT_CODES } from '../exit-codes';
+import { formatValidationReport } from '../output/format-validation-report';
+import { formatBytes, ProgressRenderer } from '../output/progress-renderer';
+import { parseOptimizationLevel, parseQuantizationModes, type OptimizationLevel, type QuantizationMode } from '../parse-option-values';
+import { runCommand } from '../run-command';
+
+interface TransformCliOptions {
+  output?: string;
+  validate: boolean;
+  json?: boolean;
+}
+
+async function totalSize(modelPath: string): Promise<number> {
+  const inspection = await inspectOnnxModel(await loadOnnxModel(modelPath), { path: modelPath });
+  return inspection.sizeOnDisk?.totalBytes ?? 0;
+}
+
+/** Runs one variant stage on a file, validates the result against the input, and prints both sizes. */
+async function runStageOnFile(createStage: () => ModelVariantStage, modelPath: string, options: TransformCliOptions): Promise<void> {
+  const json = Boolean(options.json);
+  const renderer = new ProgressRenderer(ProgressRenderer.chooseMode(json));
+  await runCommand(renderer, json, async ({ signal }) => {
+    let exitCode: number = EXIT_CODES.success;
+    const stage = createStage();
+    const input = path.resolve(modelPath);
+    const outputPath = path.resolve(options.output ?? path.join(path.dirname(input), `${path.basename(input, '.onnx')}${stage.fileSuffix}.onnx`));
+    const workDirectory = await mkdtemp(path.join(os.tmpdir(), 'gpux-transform-'));
+    try {
+      const result = await drainWithRenderer(stage.run({ modelPath: input, outputPath, workDirectory, signal }), renderer);
+      const validation = options.validate
+        ? await drainWithRenderer(compareOnnxModelsIter({ referenceModelPath: input, candidateModelPath: outputPath, ...(stage.tolerances === undefined ? {} : { tolerances: stage.tolerances }), throwOnFailure: false, signal }), renderer)
+        : undefined;
+      renderer.stop();
+      const sizes = { inputBytes: await totalSize(input), outputBytes: await totalSize(outputPath) };
+      if (validation !== undefined && !validation.passed) exitCode = EXIT_CODES.validationFailed;
+      if (json) {
+        writeJsonResult({ stage: stage.name, outputPath, ...sizes, notes: result.notes, ...(result.details === undefined ? {} : { details: result.details }), ...(validation === undefined ? {} : { validation }) });
+        return exitCode;
+      }
+      const lines = [`${stage.name}: ${outputPath}`, `size: ${formatBytes(sizes.inputBytes)} -> ${formatBytes(sizes.outputBytes)}`, ...result.notes.map((note) => `  ${note}`)];
+      if (validation !== undefined) lines.push(formatValidationReport(validation));
+      process.stdout.write(lines.join('\n') + '\n');
+      return exitCode;
+    } catch (error) {
+      await rm(outputPath, { force: true });
+      throw error;
+    } finally {
+      await rm(workDirectory, { recursive: true, force: true });
+    }
+  });
+}
+
+/** `gpux-convert optimize <model.onnx>` and `gpux-convert quantize <model.onnx>`. */
+export function registerTransformCommands(program: Command): void {
+  program
+    .command('optimize')
+    .description('Optimize an ONNX model\'s graph (Optimum levels) and validate it against the input.')
+    .argument('<model>', 'the .onnx file')
+    .option('--level <level>', 'O1 basic, O2 + transformer fusions, O3 + approximate GELU, O4 + fp16', parseOptimizationLevel, 'O2' as OptimizationLevel)
+    .option('-o, --output <file>', 'output file (default: beside the input, with the stage\'s suffix)')
+    .option('--no-validate', 'skip the comparison with the input model')
+    .option('--json', 'one JSON event per line on stdout, the result object last')
+    .action(async (modelPath: string, options: TransformCliOptions & { level: OptimizationLevel }) => {
+      await runStageOnFile(() => createOptimizationStage(options.level), modelPath, options);
+    });
+  program
+    .command('quantize')
+    .description('Quantize an ONNX model (or convert it to fp16) and validate it against the input.')
+    .argument('<model>', 'the .onnx file')
+    .option('--mode <mode>', 'int8, uint8, q8 (model_quantized), fp16 or q4', (value: string) => parseQuantizationModes(value)[0] as QuantizationMode, 'int8' as QuantizationMode)
+    .option('-o, --output <file>', 'output file (default: beside the input, with the transformers.js suffix: _int8, _fp16, ...)')
+    .option('--no-validate', 'skip the comparison with the input model')
+    .option('--json', 'one JSON event per line on stdout, the result object last')
+    .action(async (modelPath: string, options: TransformCliOptions & { mode: QuantizationMode }) => {
+      await runStageOnFile(() => createQuantizationStage(options.mode), modelPath, options);
+    });
+}
