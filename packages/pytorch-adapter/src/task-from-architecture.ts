@@ -1,0 +1,49 @@
+/** Tasks the PyTorch adapter exports. */
+export const PYTORCH_TASKS = [
+  'feature-extraction',
+  'fill-mask',
+  'text-classification',
+  'token-classification',
+  'question-answering',
+  'text-generation',
+  'text-generation-with-past',
+  'image-classification',
+  'automatic-speech-recognition',
+  'audio-classification',
+] as const;
+
+/** A task the PyTorch adapter exports. */
+export type PytorchTask = (typeof PYTORCH_TASKS)[number];
+
+const suffixes: Array<[string, PytorchTask]> = [
+  ['ForMaskedLM', 'fill-mask'],
+  ['ForSequenceClassification', 'text-classification'],
+  ['ForTokenClassification', 'token-classification'],
+  ['ForQuestionAnswering', 'question-answering'],
+  ['ForCausalLM', 'text-generation-with-past'],
+  ['LMHeadModel', 'text-generation-with-past'],
+  ['ForImageClassification', 'image-classification'],
+  ['ForImageClassificationWithTeacher', 'image-classification'],
+  ['ForCTC', 'automatic-speech-recognition'],
+  ['ForSpeechSeq2Seq', 'automatic-speech-recognition'],
+  ['ForAudioClassification', 'audio-classification'],
+  ['Model', 'feature-extraction'],
+];
+
+/**
+ * Infers the export task from a transformers architecture class name, the way the Python side does
+ * (python/tasks.py): `BertForMaskedLM` -> `fill-mask`, `GPT2LMHeadModel` -> `text-generation-with-past`.
+ * Audio models whose architecture ends in `ForSequenceClassification` are corrected at export.
+ *
+ * @example
+ * ```ts
+ * taskFromArchitecture('WhisperForConditionalGeneration', 'whisper'); // 'automatic-speech-recognition'
+ * ```
+ */
+export function taskFromArchitecture(architecture: string | undefined, modelType?: string): PytorchTask | undefined {
+  if (architecture === undefined) return undefined;
+  if (architecture.endsWith('ForConditionalGeneration') && (modelType === 'whisper' || modelType === 'speech_to_text')) {
+    return 'automatic-speech-recognition';
+  }
+  return suffixes.find(([suffix]) => architecture.endsWith(suffix))?.[1];
+}

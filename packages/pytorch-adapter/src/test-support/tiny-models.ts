@@ -1,0 +1,32 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+import { ensurePythonEnvironment } from '@gpux/converter-core';
+
+import { pytorchRequirements } from '../pytorch-requirements';
+
+const execFileAsync = promisify(execFile);
+
+/** What the fixture script reports per model. */
+export interface TinyModel {
+  path: string;
+  module?: string;
+  prompt?: number[];
+  greedyTokens?: number[];
+}
+
+/** The interpreter of the PyTorch environment (GPUX_PYTHON, else the managed one). Test helper. */
+export async function pytorchPython(): Promise<string> {
+  return (await ensurePythonEnvironment(pytorchRequirements)).pythonExecutable;
+}
+
+/** Builds tiny seeded random-weight models with src/test-fixtures/make_tiny_models.py. Test helper. */
+export async function makeTinyModels(directory: string, models: string[]): Promise<Record<string, TinyModel>> {
+  const python = await pytorchPython();
+  const script = path.join(__dirname, '..', 'test-fixtures', 'make_tiny_models.py');
+  const child = execFileAsync(python, [script], { maxBuffer: 16 * 1024 * 1024 });
+  child.child.stdin?.end(JSON.stringify({ directory, models }));
+  const { stdout } = await child;
+  return JSON.parse(stdout) as Record<string, TinyModel>;
+}
