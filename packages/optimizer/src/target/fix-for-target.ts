@@ -1,0 +1,48 @@
+/** Fixes what can be fixed for a target runtime. */
+import type { ModelProto } from '@gpux/converter-core';
+import { checkTargetCompatibility, type TargetCompatibilityReport, type TargetRuntime } from './check-target-compatibility';
+import { requiredIrVersion } from './required-ir-version';
+
+/** What {@link fixForTarget} did. */
+export interface FixForTargetResult {
+  changed: boolean;
+  /** What was changed. */
+  applied: string[];
+  /** What still blocks or may block the target, and why it could not be fixed. */
+  unfixable: string[];
+  /** The check after the fixes. */
+  report: TargetCompatibilityReport;
+}
+
+/**
+ * Edits the model in place so the target can read it where that is safe: lowers the IR version
+ * to the target's maximum when the model uses no feature of a newer IR. Operators without a
+ * kernel, opsets above the target's, and IR features the target lacks are reported, not changed.
+ *
+ * @throws as {@link checkTargetCompatibility}.
+ * @example
+ * ```ts
+ * const { applied, unfixable } = fixForTarget(model, { runtime: 'onnxruntime-node', version: '1.20.0' });
+ * ```
+ */
+export function fixForTarget(model: ModelProto, target: TargetRuntime): FixForTargetResult {
+  const before = checkTargetCompatibility(model, target);
+  const applied: string[] = [];
+  const unfixable: string[] = [];
+  if (before.irVersionTooNew) {
+    const required = requiredIrVersion(model);
+    if (required.unknownFields) {
+      unfixable.push(`IR version ${before.irVersion} is above ${before.maxIrVersion}, but the model holds fields this library does not know, so lowering it is not safe; re-export with an older exporter.`);
+    } else if (required.irVersion > before.maxIrVersion) {
+      unfixable.push(`IR version ${before.irVersion} is above ${before.maxIrVersion} and the model needs IR ${required.irVersion} for ${required.features.filter((entry) => entry.irVersion > before.maxIrVersion).map((entry) => entry.feature).join(', ')}; use a newer onnxruntime.`);
+    } else {
+      model.irVersion = before.maxIrVersion;
+      applied.push(`Lowered the IR version from ${before.irVersion} to ${before.maxIrVersion}.`);
+    }
+  }
+  for (const opset of before.opsetsTooNew) {
+    unfixable.push(`Opset ${opset.version} of domain "${opset.domain || 'ai.onnx'}" is above ${opset.maxVersion}: the model loads only if it uses no operator version newer than opset ${opset.maxVersion}; re-export with opset ${opset.maxVersion}.`);
+  }
+  for (const operator of before.unsupportedOperators) unfixable.push(`${operator.count} ${operator.domain}::${operator.opType} node(s): ${operator.reason}.`);
+  return { changed: applied.length > 0, applied, unfixable, report: applied.length > 0 ? checkTargetCompatibility(model, target) : before };
+}
