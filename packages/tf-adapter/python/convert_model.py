@@ -72,6 +72,14 @@ def _load_hf(path, options, request, bridge):
     )
 
 
+def _numpy_compat():
+    import numpy as np
+
+    # tf2onnx 1.17 calls np.product (TF.js reader, large-model graph compression); NumPy 2 removed it.
+    if not hasattr(np, "product"):
+        np.product = np.prod
+
+
 class _UnsupportedOpLog(logging.Handler):
     """Keeps tf2onnx's 'Unsupported ops' counters (TFLite ops are reported before mapping)."""
 
@@ -112,6 +120,7 @@ def handle(request, bridge):
     from reference_cases import write_reference_cases
 
     options = request.get("options") or {}
+    _numpy_compat()
     opset = int(request.get("opset") or options.get("opset") or DEFAULT_OPSET)
     bridge.progress("export", 5, "loading the TensorFlow model")
     source = _load_source(request, bridge)

@@ -6,6 +6,7 @@ import importlib
 import importlib.util
 import os
 import re
+import zipfile
 from typing import Any, Dict, Sequence, Tuple
 
 import numpy as np
@@ -39,9 +40,25 @@ def _custom_objects(options: Dict[str, Any], trust_remote_code: bool) -> Dict[st
     return dict(getter())
 
 
+def _with_registered_names(path: str, custom_objects: Dict[str, Any]) -> Dict[str, Any]:
+    """Keras 3 looks custom classes up by their registered name (`package>Class`); let a plain
+    `Class` key from get_custom_objects() match it too."""
+    if not custom_objects or not zipfile.is_zipfile(path):
+        return custom_objects
+    with zipfile.ZipFile(path) as archive:
+        config = archive.read("config.json").decode("utf-8") if "config.json" in archive.namelist() else ""
+    aliased = dict(custom_objects)
+    for registered in set(re.findall(r'"registered_name":\s*"([^"]+>[^"]+)"', config)):
+        plain = registered.split(">")[-1]
+        if plain in custom_objects and registered not in aliased:
+            aliased[registered] = custom_objects[plain]
+    return aliased
+
+
 def _load(path: str, fmt: str, custom_objects: Dict[str, Any]):
     import keras
 
+    custom_objects = _with_registered_names(path, custom_objects)
     try:
         return keras.models.load_model(path, compile=False, custom_objects=custom_objects or None)
     except (TypeError, ValueError) as error:

@@ -13,12 +13,6 @@ from source_common import TensorflowSource, lookup_override, parse_shape_overrid
 from tflite_custom_ops import describe_handlers, make_custom_op_handlers
 
 
-def _numpy_compat() -> None:
-    # tf2onnx 1.17's TF.js reader calls np.product, which NumPy 2 removed.
-    if not hasattr(np, "product"):
-        np.product = np.prod  # type: ignore[attr-defined]
-
-
 class TfliteSource(TensorflowSource):
     exporter = "tf2onnx.convert.from_tflite"
 
@@ -121,7 +115,6 @@ class TfjsSource(TensorflowSource):
 
     def __init__(self, path: str, options: Dict[str, Any], work_directory: str) -> None:
         super().__init__()
-        _numpy_compat()
         model = _read_model_json(path)
         fmt = model.get("format") or ("layers-model" if "keras_version" in model["modelTopology"] else "graph-model")
         if fmt != "graph-model":
