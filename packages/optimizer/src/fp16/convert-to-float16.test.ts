@@ -2,7 +2,7 @@
  * @jest-environment ../converter-core/src/validation/test-support/onnxruntime-test-environment.cjs
  */
 import type { ModelProto } from '@gpux/converter-core';
-import { DataType, createTensor, makeGraph, makeModel, makeNode, makeValueInfo } from '@gpux/converter-core';
+import { DataType, createTensor, float16BitsToFloat32, float32ToFloat16Bits, makeGraph, makeModel, makeNode, makeValueInfo } from '@gpux/converter-core';
 import { countOperators, maxAbsDifference, randomFloats, runOnnxModel } from '../passes/test-support/run-onnx-model';
 import { convertToFloat16 } from './convert-to-float16';
 import { countCastChains } from './remove-redundant-casts';
@@ -88,10 +88,8 @@ describe('convertToFloat16', () => {
     expect(countOperators(model).Cast).toBe(1);
     expect(model.graph!.input[0]!.type!.tensorType!.elemType).toBe(DataType.FLOAT16);
     const expected = await runOnnxModel(attentionMlpModel(), feeds);
-    const { float32ToFloat16Bits } = await import('@gpux/converter-core');
     const actual = await runOnnxModel(model, { x: { type: 'float16', data: Uint16Array.from(feeds.x.data, float32ToFloat16Bits), dims: feeds.x.dims } });
     expect(actual.y!.type).toBe('float16');
-    const { float16BitsToFloat32 } = await import('@gpux/converter-core');
     const decoded = actual.y!.values.map(float16BitsToFloat32);
     expect(maxAbsDifference(decoded, expected.y!.values)).toBeLessThan(2e-2);
   });
