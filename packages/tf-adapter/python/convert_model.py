@@ -121,6 +121,7 @@ def handle(request, bridge):
 
     options = request.get("options") or {}
     _numpy_compat()
+    os.makedirs(request["workDirectory"], exist_ok=True)
     opset = int(request.get("opset") or options.get("opset") or DEFAULT_OPSET)
     bridge.progress("export", 5, "loading the TensorFlow model")
     source = _load_source(request, bridge)
