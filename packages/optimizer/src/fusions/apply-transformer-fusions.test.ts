@@ -1,0 +1,151 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { ModelProto, ValidationReport } from '@gpux/converter-core';
+import { compareOnnxModels, ensurePythonEnvironment, loadOnnxModel, saveOnnxModel } from '@gpux/converter-core';
+import { applyTransformerFusions } from './apply-transformer-fusions';
+import type { FusionReport } from './fusion-report';
+
+const run = promisify(execFile);
+const repositoryRoot = path.resolve(__dirname, '../../../..');
+const fixtureScript = path.join(__dirname, 'test-fixtures', 'export_transformer_fixtures.py');
+const LAYERS = 2;
+
+/** Development aid: a folder that keeps the exported fixtures between runs (GPUX_FUSION_FIXTURES). */
+const reuseFixtures = (process.env.GPUX_FUSION_FIXTURES ?? '') !== '';
+let directory: string;
+const exported = new Map<string, string>();
+
+/** Python with torch + transformers: GPUX_TEST_PYTHON, else the managed pytorch environment. */
+async function pythonExecutable(): Promise<string> {
+  const override = process.env.GPUX_TEST_PYTHON;
+  if (override !== undefined && override !== '') return override;
+  const environment = await ensurePythonEnvironment({
+    name: 'pytorch',
+    requirementsFile: path.join(repositoryRoot, 'packages', 'pytorch-adapter', 'python', 'requirements.txt'),
+  });
+  return environment.pythonExecutable;
+}
+
+async function exportFixtures(python: string, models: string, exporters: string, attention: string): Promise<void> {
+  const keys = models.split(',').flatMap((model) => exporters.split(',').flatMap((exporter) => attention.split(',').map((kind) => `${model}-${exporter}-${kind}`)));
+  if (reuseFixtures && keys.every((key) => existsSync(path.join(directory, `${key}.onnx`)))) {
+    for (const key of keys) exported.set(key, path.join(directory, `${key}.onnx`));
+    return;
+  }
+  const { stdout } = await run(
+    python,
+    [fixtureScript, directory, '--models', models, '--exporters', exporters, '--attention', attention, '--layers', String(LAYERS), '--hidden', '64', '--heads', '4'],
+    { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, TMPDIR: directory } },
+  );
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const record = JSON.parse(line) as { model: string; exporter: string; attention: string; path: string };
+    exported.set(`${record.model}-${record.exporter}-${record.attention}`, record.path);
+  }
+}
+
+beforeAll(async () => {
+  directory = reuseFixtures ? process.env.GPUX_FUSION_FIXTURES! : await mkdtemp(path.join(tmpdir(), 'gpux-fusions-'));
+  await mkdir(directory, { recursive: true });
+  const python = await pythonExecutable();
+  // One process per model family keeps the import cost of torch/transformers to three starts.
+  await exportFixtures(python, 'bert', 'dynamo,torchscript', 'sdpa,eager');
+  await exportFixtures(python, 'gpt2', 'dynamo,torchscript', 'sdpa');
+  await exportFixtures(python, 'vit', 'dynamo', 'sdpa');
+}, 900_000);
+
+afterAll(async () => {
+  if (directory !== undefined && !reuseFixtures) await rm(directory, { recursive: true, force: true });
+});
+
+function countOps(model: ModelProto, opType: string): number {
+  return model.graph!.node.filter((node) => node.opType === opType).length;
+}
+
+async function fuseAndValidate(key: string): Promise<{ model: ModelProto; report: FusionReport; validation: ValidationReport }> {
+  const source = exported.get(key);
+  if (source === undefined) throw new Error(`fixture ${key} was not exported`);
+  const model = await loadOnnxModel(source);
+  const report = applyTransformerFusions(model);
+  const fusedPath = path.join(directory, `${key}-o2.onnx`);
+  await saveOnnxModel(model, fusedPath);
+  const validation = await compareOnnxModels({
+    referenceModelPath: source,
+    candidateModelPath: fusedPath,
+    tolerances: { atol: 1e-4, rtol: 0 },
+    throwOnFailure: false,
+  });
+  return { model, report, validation };
+}
+
+function maxDiff(validation: ValidationReport): number {
+  return Math.max(...validation.cases.flatMap((entry) => entry.outputs.map((output) => output.maxAbsDiff ?? Number.POSITIVE_INFINITY)));
+}
+
+describe.each([
+  ['bert-dynamo-sdpa'],
+  ['bert-dynamo-eager'],
+  ['bert-torchscript-sdpa'],
+  ['bert-torchscript-eager'],
+])('BERT export %s', (key) => {
+  it('fuses every layer and matches the unfused outputs within 1e-4 at two sequence lengths with padding', async () => {
+    const { model, report, validation } = await fuseAndValidate(key);
+    expect(report.layers).toEqual(Array.from({ length: LAYERS }, (_, layer) => ({ layer, attention: 'fused' })));
+    expect(countOps(model, 'Attention')).toBe(LAYERS);
+    expect(countOps(model, 'Softmax')).toBe(0);
+    expect(report.fused.EmbedLayerNormalization).toBe(1);
+    expect(countOps(model, 'SkipLayerNormalization')).toBe(2 * LAYERS);
+    expect(countOps(model, 'LayerNormalization')).toBe(0);
+    expect(countOps(model, 'BiasGelu')).toBe(LAYERS);
+    expect(countOps(model, 'Erf')).toBe(0);
+    expect(validation.cases.length).toBe(2);
+    expect(new Set(validation.cases.map((entry) => entry.label)).size).toBe(2);
+    expect(maxDiff(validation)).toBeLessThanOrEqual(1e-4);
+    expect(validation.passed).toBe(true);
+  });
+});
+
+describe.each([['gpt2-dynamo-sdpa'], ['gpt2-torchscript-sdpa']])('GPT-2 export %s', (key) => {
+  it('fuses causal attention in every layer and matches the unfused outputs', async () => {
+    const { model, report, validation } = await fuseAndValidate(key);
+    expect(report.layers).toEqual(Array.from({ length: LAYERS }, (_, layer) => ({ layer, attention: 'fused' })));
+    const attention = model.graph!.node.filter((node) => node.opType === 'Attention');
+    expect(attention).toHaveLength(LAYERS);
+    for (const node of attention) expect(node.attribute.find((entry) => entry.name === 'unidirectional')?.i).toBe(1);
+    expect(countOps(model, 'FastGelu')).toBe(LAYERS);
+    // ln_1 of every block and the final ln_f read a residual sum.
+    expect(countOps(model, 'SkipLayerNormalization')).toBe(2 * LAYERS + 1);
+    expect(maxDiff(validation)).toBeLessThanOrEqual(1e-4);
+    expect(validation.passed).toBe(true);
+  });
+});
+
+describe('ViT export', () => {
+  it('fuses attention in every layer and matches the unfused outputs', async () => {
+    const { model, report, validation } = await fuseAndValidate('vit-dynamo-sdpa');
+    expect(report.layers).toEqual(Array.from({ length: LAYERS }, (_, layer) => ({ layer, attention: 'fused' })));
+    expect(report.fused.Attention).toBe(LAYERS);
+    expect(countOps(model, 'Gelu') + countOps(model, 'BiasGelu')).toBe(LAYERS);
+    expect(maxDiff(validation)).toBeLessThanOrEqual(1e-4);
+    expect(validation.passed).toBe(true);
+  });
+});
+
+describe('O3 approximate GELU', () => {
+  it('writes FastGelu in place of exact GELU and stays close to the exact model', async () => {
+    const source = exported.get('bert-dynamo-sdpa')!;
+    const model = await loadOnnxModel(source);
+    const report = applyTransformerFusions(model, { approximateGelu: true });
+    expect(report.fused.FastGelu).toBe(LAYERS);
+    expect(report.fused.BiasGelu).toBeUndefined();
+    const fusedPath = path.join(directory, 'bert-o3.onnx');
+    await saveOnnxModel(model, fusedPath);
+    const validation = await compareOnnxModels({ referenceModelPath: source, candidateModelPath: fusedPath, tolerances: { atol: 1e-2, rtol: 0 }, throwOnFailure: false });
+    expect(maxDiff(validation)).toBeGreaterThan(0);
+    expect(maxDiff(validation)).toBeLessThanOrEqual(1e-2);
+  });
+});
