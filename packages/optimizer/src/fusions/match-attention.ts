@@ -56,7 +56,12 @@ export function matchAttention(graph: FusionGraph, softmax: NodeProto, opsetVers
 
   const context = probabilitiesMatMul.output[0] ?? '';
   internals.push(context);
-  const transposeBack = singleReader(graph, context);
+  let transposeBack = singleReader(graph, context);
+  if (transposeBack?.opType === 'Reshape' && shapePieces(graph, transposeBack.input[1])?.length === 4) {
+    // TorchScript SDPA re-states the 4-D context shape before transposing back.
+    internals.push(transposeBack.output[0] ?? '');
+    transposeBack = singleReader(graph, transposeBack.output[0] ?? '');
+  }
   if (transposeBack?.opType !== 'Transpose' || (graph.ints(transposeBack, 'perm') ?? []).join(',') !== '0,2,1,3') {
     return 'the attention context is not transposed back with perm [0,2,1,3]';
   }
@@ -101,7 +106,7 @@ export function matchAttention(graph: FusionGraph, softmax: NodeProto, opsetVers
   if (typeof key === 'string') return key;
 
   let mask: MaskSource | undefined;
-  if (maskName !== undefined && maskKind !== undefined) {
+  if (maskName !== undefined && maskKind !== undefined && !isTrivialMask(graph, maskName, maskKind)) {
     const analysed = analyzeMask(graph, maskName);
     if (typeof analysed === 'string') return `mask: ${analysed}`;
     mask = analysed;
@@ -155,4 +160,32 @@ function isNanGuardReaders(graph: FusionGraph, name: string, readers: NodeProto[
     graph.scalar(where.input[1]) === 0 &&
     dataReaders(graph, isNan.output[0] ?? '').length === 1
   );
+}
+
+/** Value-preserving broadcasts and reshapes a constant mask goes through. */
+const PASS_THROUGH = new Set(['Expand', 'Reshape', 'Unsqueeze', 'Squeeze', 'Cast', 'Identity']);
+
+function constantUnder(graph: FusionGraph, name: string): number[] | undefined {
+  let current = name;
+  for (let step = 0; step < 8; step += 1) {
+    const constant = graph.constant(current);
+    if (constant !== undefined) return Array.from(constant.values, Number);
+    const node = graph.producer(current);
+    if (node === undefined || !PASS_THROUGH.has(node.opType ?? '') || (node.domain ?? '') !== '') return undefined;
+    current = node.input[0] ?? '';
+  }
+  return undefined;
+}
+
+/**
+ * Whether a mask keeps every position (a constant broadcast, as ViT's SDPA export writes): an
+ * additive mask of zeros, `Where(all-true, 0, -big)`, or a boolean mask that is all true.
+ */
+function isTrivialMask(graph: FusionGraph, name: string, kind: 'additive' | 'boolean'): boolean {
+  if (kind === 'boolean') return constantUnder(graph, name)?.every((value) => value !== 0) === true;
+  const direct = constantUnder(graph, name);
+  if (direct !== undefined) return direct.every((value) => value === 0);
+  const where = graph.producer(name, 'Where');
+  if (where === undefined || graph.scalar(where.input[1]) !== 0 || (graph.scalar(where.input[2]) ?? 0) > -1e4) return false;
+  return constantUnder(graph, where.input[0] ?? '')?.every((value) => value !== 0) === true;
 }
