@@ -14,7 +14,10 @@ export interface LoopbackHubOptions {
   validTokens?: string[];
   /** Entries per page of `/tree` answers; more pages are linked with `Link: <...>; rel="next"`. @default 50 */
   treePageSize?: number;
-  /** Answer LFS resolves with a 302 to `/cdn/{sha256}`, as the hub redirects to its CDN. @default false */
+  /**
+   * Answer LFS resolves with a 302 to `/cdn/{sha256}` on a second server (another port, so another
+   * host for clients, as the hub redirects to its CDN). @default false
+   */
   redirectLfs?: boolean;
 }
 
@@ -84,6 +87,7 @@ export async function startLoopbackHub(options: LoopbackHubOptions = {}): Promis
   const faults: ActiveHubFault[] = [];
   const requests: HubRequestRecord[] = [];
   let baseUrl = '';
+  let cdnUrl = '';
 
   function takeFault(method: string, pathname: string, file: string | undefined, statusOnly = false): HubFault | undefined {
     for (const active of faults) {
@@ -210,7 +214,7 @@ export async function startLoopbackHub(options: LoopbackHubOptions = {}): Promis
       headers['X-Linked-Etag'] = `"${file.sha256}"`;
       headers['X-Linked-Size'] = file.size;
       if (options.redirectLfs === true) {
-        response.writeHead(302, { ...headers, Location: `${baseUrl}/cdn/${file.sha256}`, 'Content-Length': 0 });
+        response.writeHead(302, { ...headers, Location: `${cdnUrl}/cdn/${file.sha256}`, 'Content-Length': 0 });
         response.end();
         return 0;
       }
@@ -249,7 +253,7 @@ export async function startLoopbackHub(options: LoopbackHubOptions = {}): Promis
     return sendJson(response, hits.map(searchHitJson));
   }
 
-  const server = createServer((request, response) => {
+  const handler = (request: IncomingMessage, response: ServerResponse): void => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const record: HubRequestRecord = { method: request.method ?? 'GET', pathname: url.pathname, search: url.search, status: 0, bytesSent: 0 };
     if (request.headers.range !== undefined) record.range = request.headers.range;
@@ -273,13 +277,20 @@ export async function startLoopbackHub(options: LoopbackHubOptions = {}): Promis
         response.writeHead(answer.status, headers);
         response.end(request.method === 'HEAD' ? undefined : body);
       });
-  });
+  };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const servers = [createServer(handler)];
+  if (options.redirectLfs === true) servers.push(createServer(handler));
+  const urls: string[] = [];
+  for (const server of servers) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  }
+  baseUrl = urls[0] ?? '';
+  cdnUrl = urls[1] ?? baseUrl;
 
   return {
     url: baseUrl,
@@ -295,11 +306,16 @@ export async function startLoopbackHub(options: LoopbackHubOptions = {}): Promis
     clearFaults() {
       faults.length = 0;
     },
-    close() {
-      return new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
+    async close() {
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve, reject) => {
+              server.close((error) => (error ? reject(error) : resolve()));
+              server.closeAllConnections();
+            }),
+        ),
+      );
     },
   };
 }
