@@ -34,7 +34,9 @@ export function createQuantizationStage(mode: QuantizationMode, inputFrom?: stri
     stage = factories.createFloat16Stage(options);
   } else {
     if (factories.createQuantizationStage === undefined) throw missing('createQuantizationStage', `${mode} quantization`);
-    stage = factories.createQuantizationStage(mode, options);
+    // The pipeline (and the quantize command) compare the variant with fp32 themselves, with the
+    // model's vocabulary size; the stage's own check would repeat that on ids the model may not know.
+    stage = factories.createQuantizationStage(mode, { ...options, validate: false });
   }
   return inputFrom === undefined || stage.inputFrom === inputFrom ? stage : readingFrom(stage, inputFrom);
 }
