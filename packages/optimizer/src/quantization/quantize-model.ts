@@ -44,6 +44,15 @@ async function modelBytesOnDisk(modelPath: string, model?: ModelProto): Promise<
   return total;
 }
 
+async function readModelInputs(modelPath: string): Promise<ReturnType<typeof sessionInputs>> {
+  const session = await openSession(modelPath);
+  try {
+    return sessionInputs(session);
+  } finally {
+    await session.release();
+  }
+}
+
 async function removeModel(modelPath: string): Promise<void> {
   await rm(modelPath, { force: true });
   await rm(`${modelPath}.data`, { force: true });
@@ -84,9 +93,9 @@ export async function* quantizeModelIter(inputPath: string, outputPath: string, 
   const workDirectory = options.workDirectory ?? (await mkdtemp(path.join(tmpdir(), 'gpux-quantize-')));
   const notes: string[] = [];
   try {
-    const session = await openSession(inputPath);
-    const inputs = sessionInputs(session);
-    await session.release();
+    const validate = options.validate !== false || options.accuracyBudget !== undefined;
+    const needsInputs = validate || options.mode === 'static-int8';
+    const inputs = needsInputs ? await readModelInputs(inputPath) : [];
     const feedOptions = { ...(options.dims === undefined ? {} : { dims: options.dims }), ...(options.vocabSize === undefined ? {} : { vocabSize: options.vocabSize }) };
     if (options.mode === 'static-int8') {
       const graph = new QuantizationGraph(model);
@@ -104,8 +113,7 @@ export async function* quantizeModelIter(inputPath: string, outputPath: string, 
         ...(signal === undefined ? {} : { signal }),
       });
     }
-    const validate = options.validate !== false || options.accuracyBudget !== undefined;
-    const feeds = options.validationInputs ?? [0, 1].map((seed) => generateFeeds(inputs, { ...feedOptions, seed }));
+    const feeds = !validate ? [] : options.validationInputs ?? [0, 1].map((seed) => generateFeeds(inputs, { ...feedOptions, seed }));
     const reference = validate ? await runModelOnFeeds(inputPath, feeds) : [];
     let first: QuantizationPassResult | undefined;
     let trialCount = 0;

