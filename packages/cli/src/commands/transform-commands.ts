@@ -9,6 +9,7 @@ import { EXIT_CODES } from '../exit-codes';
 import { formatValidationReport } from '../output/format-validation-report';
 import { formatBytes, ProgressRenderer } from '../output/progress-renderer';
 import { parseOptimizationLevel, parseQuantizationModes, type OptimizationLevel, type QuantizationMode } from '../parse-option-values';
+import { readVocabSize } from '../read-vocab-size';
 import { runCommand } from '../run-command';
 
 interface TransformCliOptions {
@@ -34,8 +35,19 @@ async function runStageOnFile(createStage: () => ModelVariantStage, modelPath: s
     const workDirectory = await mkdtemp(path.join(os.tmpdir(), 'gpux-transform-'));
     try {
       const result = await drainWithRenderer(stage.run({ modelPath: input, outputPath, workDirectory, signal }), renderer);
+      const vocabSize = await readVocabSize(path.dirname(input));
       const validation = options.validate
-        ? await drainWithRenderer(compareOnnxModelsIter({ referenceModelPath: input, candidateModelPath: outputPath, ...(stage.tolerances === undefined ? {} : { tolerances: stage.tolerances }), throwOnFailure: false, signal }), renderer)
+        ? await drainWithRenderer(
+            compareOnnxModelsIter({
+              referenceModelPath: input,
+              candidateModelPath: outputPath,
+              ...(stage.tolerances === undefined ? {} : { tolerances: stage.tolerances }),
+              ...(vocabSize === undefined ? {} : { vocabSize }),
+              throwOnFailure: false,
+              signal,
+            }),
+            renderer,
+          )
         : undefined;
       renderer.stop();
       const sizes = { inputBytes: await totalSize(input), outputBytes: await totalSize(outputPath) };

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ConversionReport, ValidationReport } from '@gpux/converter-core';
+import { readVocabSize } from '../read-vocab-size';
 import { formatBytes } from './progress-renderer';
 import { measureLatency, type LatencyMeasurement } from './measure-latency';
 
@@ -83,16 +83,6 @@ export async function summarizeConversion(
     summaries.push(summary);
   }
   return summaries;
-}
-
-/** `vocab_size` of the copied config.json, so generated token ids stay inside the vocabulary. */
-async function readVocabSize(directory: string): Promise<number | undefined> {
-  try {
-    const config = JSON.parse(await readFile(path.join(directory, 'config.json'), 'utf8')) as { vocab_size?: unknown };
-    return typeof config.vocab_size === 'number' && config.vocab_size > 0 ? config.vocab_size : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function formatNumber(value: number | undefined, digits: number, exponential = false): string {
