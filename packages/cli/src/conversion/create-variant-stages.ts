@@ -1,57 +1,23 @@
-import { ConversionError, type ModelVariantStage } from '@gpux/converter-core';
-import * as optimizer from '@gpux/optimizer';
+import type { ModelVariantStage } from '@gpux/converter-core';
+import {
+  createFloat16Stage,
+  createOptimizationStage as createOptimizerStage,
+  createQuantizationStage as createQuantizerStage,
+} from '@gpux/optimizer';
 import type { OptimizationLevel, QuantizationMode } from '../parse-option-values';
 
-/** The stage factories the CLI expects from `@gpux/optimizer`. */
-interface OptimizerStageFactories {
-  createOptimizationStage?: (options: { level: OptimizationLevel }) => ModelVariantStage;
-  createQuantizationStage?: (mode: Exclude<QuantizationMode, 'fp16'>, options?: Record<string, unknown>) => ModelVariantStage;
-  createFloat16Stage?: (options?: Record<string, unknown>) => ModelVariantStage;
-}
-
-// The optimizer's factories are looked up by name, so this CLI builds against any version of it and
-// says clearly which feature the installed one lacks.
-const factories = optimizer as unknown as OptimizerStageFactories;
-
-function missing(name: keyof OptimizerStageFactories, feature: string): ConversionError {
-  return new ConversionError('UNSUPPORTED_FORMAT', `${feature} is not available: the installed @gpux/optimizer has no ${name}(). Update @gpux/optimizer, or leave out the option.`, {
-    details: { factory: name },
-  });
-}
-
-/** Builds one optimization stage (`--optimize O1..O4`). */
+/** Builds one optimization stage (`--optimize O1..O4`), written as `model_optimized.onnx`. */
 export function createOptimizationStage(level: OptimizationLevel): ModelVariantStage {
-  if (factories.createOptimizationStage === undefined) throw missing('createOptimizationStage', `Graph optimization ${level}`);
-  return factories.createOptimizationStage({ level });
+  return createOptimizerStage({ level });
 }
 
-/** Builds one quantization or fp16 stage (`--quantize int8,fp16,...`), reading `inputFrom` when given. */
+/** Builds one quantization or fp16 stage (`--quantize int8,fp16,...`), reading the stage `inputFrom` when given. */
 export function createQuantizationStage(mode: QuantizationMode, inputFrom?: string): ModelVariantStage {
   const options = inputFrom === undefined ? {} : { inputFrom };
-  let stage: ModelVariantStage;
-  if (mode === 'fp16') {
-    if (factories.createFloat16Stage === undefined) throw missing('createFloat16Stage', 'fp16 conversion');
-    stage = factories.createFloat16Stage(options);
-  } else {
-    if (factories.createQuantizationStage === undefined) throw missing('createQuantizationStage', `${mode} quantization`);
-    // The pipeline (and the quantize command) compare the variant with fp32 themselves, with the
-    // model's vocabulary size; the stage's own check would repeat that on ids the model may not know.
-    stage = factories.createQuantizationStage(mode, { ...options, validate: false });
-  }
-  return inputFrom === undefined || stage.inputFrom === inputFrom ? stage : readingFrom(stage, inputFrom);
-}
-
-/** The same stage, run on the output of the stage named `inputFrom`. */
-function readingFrom(stage: ModelVariantStage, inputFrom: string): ModelVariantStage {
-  return {
-    name: stage.name,
-    phase: stage.phase,
-    fileSuffix: stage.fileSuffix,
-    ...(stage.tolerances === undefined ? {} : { tolerances: stage.tolerances }),
-    ...(stage.options === undefined ? {} : { options: stage.options }),
-    inputFrom,
-    run: (input) => stage.run(input),
-  };
+  if (mode === 'fp16') return createFloat16Stage(options);
+  // The pipeline (and the quantize command) compare the variant with fp32 themselves, with the
+  // model's vocabulary size; the stage's own check would repeat that on ids the model may not know.
+  return createQuantizerStage(mode, { ...options, validate: false });
 }
 
 /**
