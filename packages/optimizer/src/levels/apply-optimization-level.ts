@@ -67,10 +67,18 @@ export async function applyOptimizationLevel(model: ModelProto, options: ApplyOp
     const inputPath = path.join(options.workDirectory, `o1-input-${process.pid}-${Date.now()}.onnx`);
     await writeFile(inputPath, serializeOnnxModel(model));
     const basic = await runOnnxRuntimeBasic(inputPath, model, options.workDirectory).finally(() => rm(inputPath, { force: true }));
-    result.notes.push(basic.note);
-    if (basic.model !== undefined) {
-      result.model = basic.model;
-      result.passReports.push(...optimizeGraph(basic.model, options.graph).reports);
+    if (basic.model === undefined) {
+      result.notes.push(basic.note);
+    } else {
+      const cleanup = optimizeGraph(basic.model, options.graph).reports;
+      const [before, after] = [model.graph?.node.length ?? 0, basic.model.graph?.node.length ?? 0];
+      if (after <= before) {
+        result.model = basic.model;
+        result.passReports.push(...cleanup);
+        result.notes.push(basic.note);
+      } else {
+        result.notes.push(`Discarded onnxruntime's 'basic' result: it has more nodes (${after}) than the TypeScript passes' result (${before}).`);
+      }
     }
   }
   if (levelAtLeast(level, 'O2')) {
