@@ -54,7 +54,7 @@ beforeAll(async () => {
   const python = await pythonExecutable();
   // One process per model family keeps the import cost of torch/transformers to three starts.
   await exportFixtures(python, 'bert', 'dynamo,torchscript', 'sdpa,eager');
-  await exportFixtures(python, 'gpt2', 'dynamo,torchscript', 'sdpa');
+  await exportFixtures(python, 'gpt2', 'dynamo,torchscript', 'sdpa,eager');
   await exportFixtures(python, 'vit', 'dynamo', 'sdpa');
 }, 900_000);
 
@@ -109,7 +109,7 @@ describe.each([
   });
 });
 
-describe.each([['gpt2-dynamo-sdpa'], ['gpt2-torchscript-sdpa']])('GPT-2 export %s', (key) => {
+describe.each([['gpt2-dynamo-sdpa'], ['gpt2-dynamo-eager'], ['gpt2-torchscript-sdpa'], ['gpt2-torchscript-eager']])('GPT-2 export %s', (key) => {
   it('fuses causal attention in every layer and matches the unfused outputs', async () => {
     const { model, report, validation } = await fuseAndValidate(key);
     expect(report.layers).toEqual(Array.from({ length: LAYERS }, (_, layer) => ({ layer, attention: 'fused' })));
@@ -147,5 +147,35 @@ describe('O3 approximate GELU', () => {
     const validation = await compareOnnxModels({ referenceModelPath: source, candidateModelPath: fusedPath, tolerances: { atol: 1e-2, rtol: 0 }, throwOnFailure: false });
     expect(maxDiff(validation)).toBeGreaterThan(0);
     expect(maxDiff(validation)).toBeLessThanOrEqual(1e-2);
+  });
+});
+
+describe('a block that does not match', () => {
+  it('stays untouched and the report says why, while the other layers fuse', async () => {
+    const source = exported.get('bert-dynamo-sdpa')!;
+    const model = await loadOnnxModel(source);
+    const softmax = model.graph!.node.find((node) => node.opType === 'Softmax')!;
+    const axis = softmax.attribute.find((entry) => entry.name === 'axis')!;
+    axis.i = 2; // normalise over the query axis: not attention as Attention computes it
+    const alteredPath = path.join(directory, 'bert-softmax-axis-2.onnx');
+    await saveOnnxModel(model, alteredPath);
+
+    const report = applyTransformerFusions(model);
+    expect(report.layers[0]?.attention).toBe('not-fused');
+    expect(report.layers[0]?.reason).toContain('Softmax is over axis 2');
+    expect(report.layers[1]).toEqual({ layer: 1, attention: 'fused' });
+    expect(report.notes.join(' ')).toContain('1 of 2 attention blocks were not fused');
+    expect(countOps(model, 'Softmax')).toBe(1);
+    expect(countOps(model, 'Attention')).toBe(1);
+    const fusedPath = path.join(directory, 'bert-softmax-axis-2-o2.onnx');
+    await saveOnnxModel(model, fusedPath);
+    const validation = await compareOnnxModels({ referenceModelPath: alteredPath, candidateModelPath: fusedPath, tolerances: { atol: 1e-4, rtol: 0 }, throwOnFailure: false });
+    expect(maxDiff(validation)).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('rejects bad options', () => {
+    const model = { graph: undefined, opsetImport: [], metadataProps: [], trainingInfo: [], functions: [], configuration: [] } as unknown as ModelProto;
+    expect(() => applyTransformerFusions(model)).toThrow(TypeError);
+    expect(() => applyTransformerFusions({ ...model, graph: { node: [] } } as unknown as ModelProto, { numHeads: 0 })).toThrow(/numHeads/);
   });
 });

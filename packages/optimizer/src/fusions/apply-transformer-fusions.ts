@@ -93,7 +93,7 @@ export function applyTransformerFusions(model: ModelProto, options: TransformerF
   const notFused = attention.layers.filter((layer) => layer.attention === 'not-fused').length;
   if (attention.layers.length === 0) notes.push('No Softmax found: the model has no attention blocks to fuse.');
   else if (notFused > 0) notes.push(`${notFused} of ${attention.layers.length} attention blocks were not fused; see layers[].reason.`);
-  fused.nodesRemoved = nodesBefore - model.graph.node.length;
+  notes.push(`Graph went from ${nodesBefore} to ${model.graph.node.length} nodes.`);
   return { fused, layers: attention.layers, notes };
 }
 

@@ -5,7 +5,8 @@
 import { DataType } from '@gpux/converter-core';
 import type { AttentionMatch } from './match-attention';
 import { matchAttention } from './match-attention';
-import { FusionGraph, MICROSOFT_DOMAIN } from './fusion-graph';
+import type { FusionGraph} from './fusion-graph';
+import { MICROSOFT_DOMAIN } from './fusion-graph';
 import type { AttentionLayerReport } from './fusion-report';
 
 /** Options of {@link fuseAttention}. */

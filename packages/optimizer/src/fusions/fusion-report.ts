@@ -13,11 +13,12 @@ export interface AttentionLayerReport {
 export interface FusionReport {
   /**
    * Fused nodes written, by fusion: `Attention`, `MultiHeadAttention`, `LayerNormalization`,
-   * `SkipLayerNormalization`, `EmbedLayerNormalization`, `Gelu`, `BiasGelu`, `FastGelu`; plus
-   * `nodesRemoved` (net node count change after dead-node removal).
+   * `SkipLayerNormalization`, `EmbedLayerNormalization`, `Gelu`, `BiasGelu`, `FastGelu` (absent
+   * when zero).
    */
   fused: Record<string, number>;
-  /** One entry per attention block found. */
+  /** One entry per attention block found (per Softmax, in graph order). */
   layers: AttentionLayerReport[];
+  /** Summary lines: blocks not fused, node count before and after. */
   notes: string[];
 }

@@ -1,0 +1,79 @@
+// Bench (not a test): onnxruntime-node CPU latency of several variants of one model, interleaved
+// (each round runs every variant once, in rotating order), medians per variant, same process.
+// Also checks the variants' outputs against the first one on the benchmark input.
+//
+// usage: node latency.mjs --batch 8 --sequence 128 --rounds 20 --warmup 3 NAME=PATH [NAME=PATH ...]
+import { createRequire } from 'node:module';
+
+const require = createRequire(`${process.cwd()}/`);
+const ort = require('onnxruntime-node');
+const argument = (name, fallback) => {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? fallback : process.argv[index + 1];
+};
+const batch = Number(argument('--batch', '8'));
+const sequence = Number(argument('--sequence', '128'));
+const rounds = Number(argument('--rounds', '20'));
+const warmup = Number(argument('--warmup', '3'));
+const variants = process.argv.slice(2).filter((entry) => entry.includes('=') && !entry.startsWith('--')).map((entry) => {
+  const [name, file] = entry.split('=');
+  return { name, file };
+});
+
+function feeds(session) {
+  const result = {};
+  let seed = 1;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  for (const name of session.inputNames) {
+    if (name === 'pixel_values') {
+      const data = Float32Array.from({ length: batch * 3 * 32 * 32 }, () => random() * 2 - 1);
+      result[name] = new ort.Tensor('float32', data, [batch, 3, 32, 32]);
+      continue;
+    }
+    const data = new BigInt64Array(batch * sequence);
+    for (let index = 0; index < data.length; index += 1) {
+      if (name === 'input_ids') data[index] = BigInt(Math.floor(random() * 1000));
+      else if (name === 'attention_mask') data[index] = 1n;
+      else data[index] = 0n;
+    }
+    result[name] = new ort.Tensor('int64', data, [batch, sequence]);
+  }
+  return result;
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+const sessions = [];
+for (const variant of variants) sessions.push({ ...variant, session: await ort.InferenceSession.create(variant.file), times: [] });
+const input = feeds(sessions[0].session);
+const outputs = [];
+for (const entry of sessions) {
+  const result = await entry.session.run(input);
+  outputs.push(result[entry.session.outputNames[0]].data);
+}
+const diffs = outputs.map((data) => {
+  let max = 0;
+  for (let index = 0; index < data.length; index += 1) max = Math.max(max, Math.abs(data[index] - outputs[0][index]));
+  return max;
+});
+for (let round = 0; round < warmup + rounds; round += 1) {
+  for (let offset = 0; offset < sessions.length; offset += 1) {
+    const entry = sessions[(round + offset) % sessions.length];
+    const started = process.hrtime.bigint();
+    await entry.session.run(input);
+    const milliseconds = Number(process.hrtime.bigint() - started) / 1e6;
+    if (round >= warmup) entry.times.push(milliseconds);
+  }
+}
+const baseline = median(sessions[0].times);
+for (const [index, entry] of sessions.entries()) {
+  const value = median(entry.times);
+  process.stdout.write(`${JSON.stringify({ variant: entry.name, batch, sequence, rounds, medianMs: Number(value.toFixed(3)), ratioToFirst: Number((value / baseline).toFixed(3)), maxAbsDiffToFirst: diffs[index] })}\n`);
+}
