@@ -26,6 +26,10 @@ export { ONNXRUNTIME_RELEASES, onnxRuntimeRelease } from './target/onnxruntime-r
 export type { OnnxRuntimeRelease } from './target/onnxruntime-releases';
 export { requiredIrVersion } from './target/required-ir-version';
 export type { IrFeature } from './target/required-ir-version';
+// O2 transformer fusions (src/fusions)
+export { applyTransformerFusions } from './fusions/apply-transformer-fusions';
+export type { TransformerFusionOptions } from './fusions/apply-transformer-fusions';
+export type { AttentionLayerReport, FusionReport } from './fusions/fusion-report';
 // float16 (src/fp16)
 export { convertToFloat16 } from './fp16/convert-to-float16';
 export type { ConvertToFloat16Options, Float16Report } from './fp16/convert-to-float16';
