@@ -66,7 +66,7 @@ describe('gpux-convert convert (end to end, tiny random-weight BERT)', () => {
 
   it('pulls a hub id, exports, validates, quantizes and writes the layout, gpux.yml and the report (--json)', async () => {
     output = path.join(scratch, 'out');
-    first = await runBuiltCli(['convert', repoId, '--hub-url', hub.url, '--cache-dir', cacheDirectory, '-o', output, '--quantize', 'int8,q8', '--json', '--latency-runs', '3'], { env });
+    first = await runBuiltCli(['convert', repoId, '--hub-url', hub.url, '--cache-dir', cacheDirectory, '-o', output, '--optimize', 'O2', '--quantize', 'int8,fp16', '--json', '--latency-runs', '3'], { env });
     const result = resultOf(first);
     expect(first.exitCode).toBe(0);
     expect(result.cached).toBe(false);
@@ -74,10 +74,10 @@ describe('gpux-convert convert (end to end, tiny random-weight BERT)', () => {
     // Every line before the result is a progress event; the phases ran in pipeline order.
     const lines = jsonLines(first);
     expect(lines.slice(0, -1).every((line) => line.type === 'progress')).toBe(true);
-    expect(phaseStarts(first)).toEqual(expect.arrayContaining(['resolve', 'download', 'export', 'validate', 'quantize', 'write']));
+    expect(phaseStarts(first)).toEqual(expect.arrayContaining(['resolve', 'download', 'export', 'validate', 'optimize', 'quantize', 'write']));
     expect(phaseStarts(first).indexOf('download')).toBeLessThan(phaseStarts(first).indexOf('export'));
 
-    expect((await readdir(path.join(output, 'onnx'))).sort()).toEqual(['model.onnx', 'model_int8.onnx', 'model_quantized.onnx']);
+    expect((await readdir(path.join(output, 'onnx'))).sort()).toEqual(['model.onnx', 'model_fp16.onnx', 'model_int8.onnx', 'model_optimized.onnx']);
     for (const copied of ['config.json', 'vocab.txt', 'tokenizer_config.json']) expect((await stat(path.join(output, copied))).size).toBeGreaterThan(0);
 
     const gpuxYml = await readFile(path.join(output, 'gpux.yml'), 'utf8');
@@ -96,7 +96,11 @@ describe('gpux-convert convert (end to end, tiny random-weight BERT)', () => {
     const validation = Object.fromEntries(report.validation.map((entry) => [entry.path, entry]));
     expect(validation['onnx/model.onnx']?.status).toBe('passed');
     expect(validation['onnx/model.onnx']?.report?.reference).toBe('reference-outputs');
-    for (const variant of ['onnx/model_int8.onnx', 'onnx/model_quantized.onnx']) expect(validation[variant]?.status).toBe('passed');
+    for (const variant of ['onnx/model_optimized.onnx', 'onnx/model_int8.onnx', 'onnx/model_fp16.onnx']) {
+      expect(validation[variant]?.status).toBe('passed');
+      expect(validation[variant]?.report?.reference).toMatch(/model\.onnx$/);
+    }
+    expect(report.variants.map((variant) => variant.name)).toEqual(['optimize-O2', 'quantize-int8', 'fp16']);
     const exportLogits = validation['onnx/model.onnx']?.report?.cases.flatMap((entry) => entry.outputs) ?? [];
     expect(exportLogits.length).toBeGreaterThanOrEqual(2);
     for (const outputComparison of exportLogits) {
@@ -105,14 +109,14 @@ describe('gpux-convert convert (end to end, tiny random-weight BERT)', () => {
     }
 
     // The summary rows carry the report's numbers, the files' sizes and a latency per variant.
-    expect(result.summary.map((row) => row.path)).toEqual(['onnx/model.onnx', 'onnx/model_int8.onnx', 'onnx/model_quantized.onnx']);
+    expect(result.summary.map((row) => row.path)).toEqual(['onnx/model.onnx', 'onnx/model_optimized.onnx', 'onnx/model_int8.onnx', 'onnx/model_fp16.onnx']);
     for (const row of result.summary) {
       expect(row.bytes).toBe((await stat(path.join(output, row.path))).size);
       expect(row.latency?.runs).toBe(3);
       expect(row.latency?.medianMs).toBeGreaterThan(0);
     }
     const int8Outputs = validation['onnx/model_int8.onnx']?.report?.cases.flatMap((entry) => entry.outputs) ?? [];
-    const int8Row = result.summary[1] as ModelSummary;
+    const int8Row = result.summary[2] as ModelSummary;
     expect(int8Row.accuracy.against).toBe('fp32');
     expect(int8Row.accuracy.maxAbsDiff).toBe(Math.max(...int8Outputs.map((entry) => entry.maxAbsDiff ?? 0)));
     expect(int8Row.accuracy.minArgmaxAgreement).toBe(Math.min(...int8Outputs.map((entry) => entry.argmaxAgreement ?? 1)));
@@ -120,7 +124,7 @@ describe('gpux-convert convert (end to end, tiny random-weight BERT)', () => {
   });
 
   it('returns the cached result for the same command, without exporting, and says so', async () => {
-    const again = await runBuiltCli(['convert', repoId, '--hub-url', hub.url, '--cache-dir', cacheDirectory, '-o', output, '--quantize', 'int8,q8', '--json', '--no-latency'], { env });
+    const again = await runBuiltCli(['convert', repoId, '--hub-url', hub.url, '--cache-dir', cacheDirectory, '-o', output, '--optimize', 'O2', '--quantize', 'int8,fp16', '--json', '--no-latency'], { env });
     const result = resultOf(again);
     expect(again.exitCode).toBe(0);
     expect(result.cached).toBe(true);
@@ -129,7 +133,7 @@ describe('gpux-convert convert (end to end, tiny random-weight BERT)', () => {
     expect(jsonLines(again).some((line) => line.type === 'progress' && line.event.type === 'message' && /cached conversion/i.test(line.event.message))).toBe(true);
     expect(result.report.createdAt).toBe(resultOf(first).report.createdAt);
 
-    const plain = await runBuiltCli(['convert', repoId, '--hub-url', hub.url, '--cache-dir', cacheDirectory, '--quantize', 'int8,q8', '--no-latency'], { env });
+    const plain = await runBuiltCli(['convert', repoId, '--hub-url', hub.url, '--cache-dir', cacheDirectory, '--optimize', 'O2', '--quantize', 'int8,fp16', '--no-latency'], { env });
     expect(plain.exitCode).toBe(0);
     expect(plain.stderr).toContain('Cached: this conversion was done before');
     expect(plain.stdout).toMatch(/^Cached conversion gpux-test\/tiny-bert/m);
@@ -154,7 +158,7 @@ describe('gpux-convert convert (end to end, tiny random-weight BERT)', () => {
 
   it('validate compares a variant with the fp32 model beside it, and with --against', async () => {
     const sibling = await runBuiltCli(['validate', path.join(output, 'onnx', 'model_int8.onnx'), '--atol', '0.5', '--json']);
-    const result = JSON.parse(sibling.stdout.trim().split("\n").at(-1) ?? "{}") as { type: string; passed: boolean; report: { reference: string; cases: unknown[] } };
+    const result = JSON.parse(sibling.stdout.trim().split('\n').at(-1) ?? '{}') as { type: string; passed: boolean; report: { reference: string; cases: unknown[] } };
     expect(sibling.exitCode).toBe(0);
     expect(result.passed).toBe(true);
     expect(result.report.reference).toBe(path.join(output, 'onnx', 'model.onnx'));
