@@ -3,7 +3,14 @@
  * cached quantized weights and activations, and the new node list built in topological order.
  */
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from '@gpux/converter-core';
-import { DataType, createTensor, makeNode, tensorToTypedArray } from '@gpux/converter-core';
+import { DataType, createTensor, getIntsAttribute, makeNode, tensorToTypedArray } from '@gpux/converter-core';
+
+/** A constant weight behind a node input: the initializer, and whether a Transpose sits in between. */
+export interface WeightSource {
+  tensor: TensorProto;
+  /** True when the input is `Transpose(perm [1, 0])` of the 2-D initializer. */
+  transposed: boolean;
+}
 
 /** Node attributes accepted by {@link QuantizationGraph.node}. */
 export type NodeAttributes = NonNullable<Parameters<typeof makeNode>[3]>['attributes'];
@@ -18,6 +25,7 @@ export class QuantizationGraph {
   /** Values created once and reused by later nodes (dynamic activations, quantized weights). */
   readonly cache = new Map<string, unknown>();
   private readonly names = new Set<string>();
+  private readonly producers = new Map<string, NodeProto>();
   private readonly baseDirectory: string | undefined;
 
   constructor(model: ModelProto, baseDirectory?: string) {
@@ -32,7 +40,10 @@ export class QuantizationGraph {
     }
     for (const value of this.graph.input) this.names.add(value.name ?? '');
     for (const node of this.graph.node) {
-      for (const name of node.output) this.names.add(name);
+      for (const name of node.output) {
+        this.names.add(name);
+        this.producers.set(name, node);
+      }
       if (node.name !== undefined) this.names.add(node.name);
     }
   }
@@ -45,11 +56,32 @@ export class QuantizationGraph {
     return name;
   }
 
-  /** The float32 initializer named `name`, or undefined when it is not a float32 constant. */
+  /**
+   * The float32 initializer behind `name` (directly, or through Identity nodes, as exporters
+   * deduplicating constants write them), or undefined when it is not a float32 constant.
+   */
   floatInitializer(name: string | undefined): TensorProto | undefined {
-    if (name === undefined || name === '') return undefined;
-    const tensor = this.initializers.get(name);
-    return tensor?.dataType === DataType.FLOAT32 ? tensor : undefined;
+    let current = name;
+    for (let depth = 0; current !== undefined && current !== '' && depth < 8; depth += 1) {
+      const tensor = this.initializers.get(current);
+      if (tensor !== undefined) return tensor.dataType === DataType.FLOAT32 ? tensor : undefined;
+      const producer = this.producers.get(current);
+      if (producer?.opType !== 'Identity' || (producer.domain ?? '') !== '') return undefined;
+      current = producer.input[0];
+    }
+    return undefined;
+  }
+
+  /** The constant weight behind a MatMul input: an initializer (through Identity) or a 2-D Transpose of one. */
+  weightSource(name: string | undefined): WeightSource | undefined {
+    const direct = this.floatInitializer(name);
+    if (direct !== undefined) return { tensor: direct, transposed: false };
+    const producer = name === undefined ? undefined : this.producers.get(name);
+    if (producer?.opType !== 'Transpose' || (producer.domain ?? '') !== '') return undefined;
+    const tensor = this.floatInitializer(producer.input[0]);
+    const perm = getIntsAttribute(producer, 'perm', [1, 0]);
+    if (tensor === undefined || tensor.dims.length !== 2 || perm?.[0] !== 1 || perm[1] !== 0) return undefined;
+    return { tensor, transposed: true };
   }
 
   /** Reads a float32 initializer's values (from disk for external data; the caller drops them). */
@@ -90,10 +122,23 @@ export class QuantizationGraph {
    * more (the float weights that were quantized).
    */
   finish(): void {
-    this.graph.node = this.output;
     const used = new Set<string>();
-    for (const node of this.graph.node) for (const name of node.input) used.add(name);
-    for (const value of this.graph.output) used.add(value.name ?? '');
+    const countUses = (): void => {
+      used.clear();
+      for (const node of this.output) for (const name of node.input) used.add(name);
+      for (const value of this.graph.output) used.add(value.name ?? '');
+    };
+    // Transpose/Identity nodes that only fed weights which are now quantized are dead: drop them.
+    for (let changed = true; changed; ) {
+      countUses();
+      const before = this.output.length;
+      const alive = this.output.filter((node) => !((node.opType === 'Transpose' || node.opType === 'Identity') && (node.domain ?? '') === '' && node.output.every((name) => !used.has(name))));
+      this.output.length = 0;
+      this.output.push(...alive);
+      changed = alive.length !== before;
+    }
+    this.graph.node = this.output;
+    countUses();
     const graphInputs = new Set(this.graph.input.map((value) => value.name ?? ''));
     this.graph.initializer = this.graph.initializer.filter((tensor) => used.has(tensor.name ?? '') || graphInputs.has(tensor.name ?? ''));
     const kept = new Set(this.graph.initializer.map((tensor) => tensor.name ?? ''));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConversionError, DataType, loadOnnxModel, tensorToTypedArray } from '@gpux/converter-core';
 import { quantizeModel } from './quantize-model';
-import { buildConvModel, buildEmbeddingModel, buildMlpModel, saveTestModel } from './test-support/quantization-test-models';
+import { buildConvModel, buildEmbeddingModel, buildMlpModel, buildTiedEmbeddingModel, saveTestModel } from './test-support/quantization-test-models';
 
 let directory: string;
 beforeAll(async () => {
@@ -86,6 +86,22 @@ describe('dynamic int8 (QOperator)', () => {
     const counts = opCounts(quantized);
     expect(counts).toMatchObject({ Gather: 1, DequantizeLinear: 1, MatMulInteger: 1 });
     expect(quantized.graph!.initializer.find((tensor) => tensor.name === 'embed.weight_quantized')!.dataType).toBe(DataType.INT8);
+    expect(result.accuracy!.minCosineSimilarity).toBeGreaterThan(0.99);
+  });
+});
+
+describe('tied embeddings and Identity constants', () => {
+  it.each(['qoperator', 'qdq'] as const)('%s: quantizes a table read by Gather and by MatMul(Transpose(table)) once, without a float copy', async (format) => {
+    const input = await saveTestModel(buildTiedEmbeddingModel(), directory, `tied-${format}.onnx`);
+    const output = path.join(directory, `tied_${format}_int8.onnx`);
+    const result = await quantizeModel(input, output, { mode: 'int8', format, vocabSize: 60 });
+    expect(result.quantizedNodes.map((node) => node.name).sort()).toEqual(['dense', 'embed', 'lm_head']);
+    const quantized = await loadOnnxModel(output);
+    const names = quantized.graph!.initializer.map((tensor) => tensor.name);
+    expect(names).not.toContain('embed.weight');
+    expect(names.filter((name) => name!.startsWith('embed.weight'))).toContain('embed.weight_quantized');
+    expect(quantized.graph!.node.some((node) => node.name === 'lm_head_transpose')).toBe(false);
+    expect(result.outputBytes / result.inputBytes).toBeLessThan(0.45);
     expect(result.accuracy!.minCosineSimilarity).toBeGreaterThan(0.99);
   });
 });

@@ -8,7 +8,7 @@
  * `DequantizeLinear` with calibrated parameters (static), in front of the unchanged node.
  * Gather (both formats): gather from the quantized table, then `DequantizeLinear`.
  */
-import type { NodeProto } from '@gpux/converter-core';
+import type { NodeProto, TensorProto } from '@gpux/converter-core';
 import { DataType, getFloatAttribute, getIntAttribute } from '@gpux/converter-core';
 import { computeScaleZeroPoint, integerRange, type QuantizedIntegerType } from './quantization-math';
 import type { QuantizationGraph } from './quantization-graph';
@@ -40,10 +40,10 @@ function transpose2d(values: Float32Array, rows: number, columns: number): Float
 }
 
 /** Quantizes an initializer once per (axis, transpose, type); the float values are dropped right after. */
-function quantizedInitializer(graph: QuantizationGraph, tensorName: string, axis: number | undefined, transpose: boolean, settings: Int8RewriteSettings, symmetric?: boolean): WeightEntry {
+function quantizedInitializer(graph: QuantizationGraph, tensor: TensorProto, axis: number | undefined, transpose: boolean, settings: Int8RewriteSettings, symmetric?: boolean): WeightEntry {
+  const tensorName = tensor.name ?? '';
   const key = `weight|${tensorName}|${String(axis)}|${String(transpose)}|${settings.weightType}|${String(symmetric)}`;
   return graph.once(key, () => {
-    const tensor = graph.initializers.get(tensorName)!;
     let values = graph.readFloat(tensor);
     let dims = tensor.dims.map(Number);
     if (transpose) {
@@ -100,6 +100,15 @@ function qdqActivation(graph: QuantizationGraph, input: string, settings: Int8Re
   });
 }
 
+/** `Transpose(perm [1, 0])` of a tensor, created once per tensor. */
+function transposedOnce(graph: QuantizationGraph, input: string): string {
+  return graph.once(`transpose|${input}`, () => {
+    const output = graph.uniqueName(`${input}_transposed`);
+    graph.node('Transpose', [input], [output], `${input}_Transpose`, { perm: [1, 0] });
+    return output;
+  });
+}
+
 /** The weight's channel axis for per-channel quantization, as stored (before any transpose). */
 function channelAxis(node: NodeProto): number {
   if (node.opType === 'Conv') return 0;
@@ -108,7 +117,7 @@ function channelAxis(node: NodeProto): number {
 }
 
 function rewriteGather(graph: QuantizationGraph, node: NodeProto, settings: Int8RewriteSettings): void {
-  const entry = quantizedInitializer(graph, node.input[0]!, undefined, false, settings);
+  const entry = quantizedInitializer(graph, graph.floatInitializer(node.input[0])!, undefined, false, settings);
   const parameters = weightParameters(graph, entry, []);
   const gathered = graph.uniqueName(`${node.output[0]!}_quantized`);
   graph.output.push({ ...node, input: [entry.name, ...node.input.slice(1)], output: [gathered] });
@@ -123,14 +132,18 @@ function rewriteQdq(graph: QuantizationGraph, node: NodeProto, settings: Int8Rew
     axis = undefined;
     settings.notes.push(`Per-channel DequantizeLinear needs opset 13 (the model has ${settings.opset}); weights of ${node.name ?? node.opType ?? ''} were quantized per tensor.`);
   }
-  const entry = quantizedInitializer(graph, node.input[1]!, axis, false, settings);
-  const weight = graph.once(`qdq-weight|${entry.name}`, () => {
+  const source = node.opType === 'MatMul' ? graph.weightSource(node.input[1])! : { tensor: graph.floatInitializer(node.input[1])!, transposed: false };
+  // MatMul(x, Transpose(W)): quantize W per row (the output columns), dequantize, then transpose.
+  if (source.transposed && axis !== undefined) axis = 0;
+  const entry = quantizedInitializer(graph, source.tensor, axis, false, settings);
+  const dequantized = graph.once(`qdq-weight|${entry.name}`, () => {
     const length = axis === undefined ? [] : [entry.dims[axis]!];
     const parameters = weightParameters(graph, entry, length);
     const output = graph.uniqueName(`${node.input[1]!}_dequantized`);
     graph.node('DequantizeLinear', [entry.name, parameters.scale, parameters.zeroPoint], [output], `${node.input[1]!}_DequantizeLinear`, axis === undefined ? undefined : { axis });
     return output;
   });
+  const weight = source.transposed ? transposedOnce(graph, dequantized) : dequantized;
   graph.output.push({ ...node, input: [activation, weight, ...node.input.slice(2)] });
   return true;
 }
@@ -144,10 +157,13 @@ function rewriteQOperator(graph: QuantizationGraph, node: NodeProto, settings: I
     perChannel = false;
     settings.notes.push(`ConvInteger takes one weight zero point; Conv ${base} with uint8 weights was quantized per tensor.`);
   }
+  const source = opType === 'MatMul' ? graph.weightSource(node.input[1])! : { tensor: graph.floatInitializer(node.input[1])!, transposed: false };
   const transpose = opType === 'Gemm' && getIntAttribute(node, 'transB', 0) === 1;
-  const axis = !perChannel ? undefined : opType === 'Conv' ? 0 : 1;
-  const entry = quantizedInitializer(graph, node.input[1]!, axis, transpose, settings);
+  // MatMul(x, Transpose(W)) (tied embeddings): quantize W as stored (shared with its Gather), transpose the int8 tensor.
+  const axis = !perChannel ? undefined : opType === 'Conv' || source.transposed ? 0 : 1;
+  const entry = quantizedInitializer(graph, source.tensor, axis, transpose, settings);
   const channels = axis === undefined ? 1 : entry.dims[axis]!;
+  const weightInput = source.transposed ? transposedOnce(graph, entry.name) : entry.name;
   const activation = dynamicActivation(graph, node.input[0]!);
   const alpha = opType === 'Gemm' ? (getFloatAttribute(node, 'alpha', 1) ?? 1) : 1;
   let scaleDims: number[] = axis === undefined ? [] : [channels];
@@ -158,10 +174,10 @@ function rewriteQOperator(graph: QuantizationGraph, node: NodeProto, settings: I
   const integerOutput = graph.uniqueName(`${output}_quantized`);
   if (opType === 'Conv') {
     const attributes = node.attribute.filter((attribute) => ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides'].includes(attribute.name ?? ''));
-    const convInteger = graph.node('ConvInteger', [activation.quantized, entry.name, activation.zeroPoint, zeroPoint], [integerOutput], `${base}_quant`);
+    const convInteger = graph.node('ConvInteger', [activation.quantized, weightInput, activation.zeroPoint, zeroPoint], [integerOutput], `${base}_quant`);
     convInteger.attribute = attributes;
   } else {
-    graph.node('MatMulInteger', [activation.quantized, entry.name, activation.zeroPoint, zeroPoint], [integerOutput], `${base}_quant`);
+    graph.node('MatMulInteger', [activation.quantized, weightInput, activation.zeroPoint, zeroPoint], [integerOutput], `${base}_quant`);
   }
   const cast = graph.uniqueName(`${integerOutput}_cast_output`);
   graph.node('Cast', [integerOutput], [cast], `${base}_cast`, { to: DataType.FLOAT32 });

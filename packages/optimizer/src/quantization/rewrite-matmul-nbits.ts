@@ -70,13 +70,23 @@ export function packMatMulNBitsWeight(values: Float32Array, rows: number, column
   return { packed, scales, ...(zeroPoints === undefined ? {} : { zeroPoints }), blockCount };
 }
 
+function transpose2d(values: Float32Array, rows: number, columns: number): Float32Array {
+  const result = new Float32Array(values.length);
+  for (let row = 0; row < rows; row += 1) for (let column = 0; column < columns; column += 1) result[column * rows + row] = values[row * columns + column]!;
+  return result;
+}
+
 /** Appends `MatMulNBits(A, B_q4, scales[, zero_points])` in place of a MatMul with a [K, N] constant weight. */
 export function rewriteMatMulNBits(graph: QuantizationGraph, node: NodeProto, settings: NBitsSettings): void {
-  const weightName = node.input[1]!;
-  const tensor = graph.initializers.get(weightName)!;
-  const [rows, columns] = tensor.dims.map(Number) as [number, number];
-  const names = graph.once(`nbits|${weightName}|${settings.blockSize}|${String(settings.symmetric)}`, () => {
-    const weight = packMatMulNBitsWeight(graph.readFloat(tensor), rows, columns, settings);
+  const source = graph.weightSource(node.input[1])!;
+  const tensor = source.tensor;
+  const weightName = tensor.name ?? node.input[1]!;
+  const [storedRows, storedColumns] = tensor.dims.map(Number) as [number, number];
+  const [rows, columns] = source.transposed ? [storedColumns, storedRows] : [storedRows, storedColumns];
+  const names = graph.once(`nbits|${weightName}|${String(source.transposed)}|${settings.blockSize}|${String(settings.symmetric)}`, () => {
+    const stored = graph.readFloat(tensor);
+    const values = source.transposed ? transpose2d(stored, storedRows, storedColumns) : stored;
+    const weight = packMatMulNBitsWeight(values, rows, columns, settings);
     const inputs = [
       graph.addInitializer(`${weightName}_Q4`, DataType.UINT8, [columns, weight.blockCount, settings.blockSize / 2], weight.packed),
       graph.addInitializer(`${weightName}_scales`, DataType.FLOAT32, [columns, weight.blockCount], weight.scales),

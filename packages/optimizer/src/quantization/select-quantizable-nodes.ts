@@ -45,7 +45,7 @@ export function unsupportedReason(graph: QuantizationGraph, node: NodeProto, mod
   if (opType === 'Gather') {
     return graph.floatInitializer(node.input[0]) === undefined ? 'the gathered data is not a float32 constant' : undefined;
   }
-  const weight = graph.floatInitializer(node.input[1]);
+  const weight = opType === 'MatMul' ? graph.weightSource(node.input[1])?.tensor : graph.floatInitializer(node.input[1]);
   if (weight === undefined) return 'the weight (input 1) is not a float32 constant initializer';
   if (opType === 'MatMul') {
     if (weight.dims.length !== 2) return `the weight has rank ${weight.dims.length}; only 2-D MatMul weights are quantized`;

@@ -107,3 +107,30 @@ export async function saveTestModel(built: ModelProto, directory: string, name: 
   await saveOnnxModel(built, file, { externalData, sizeThreshold: 0 });
   return file;
 }
+
+/**
+ * Tied embeddings as exporters write them: input_ids -> Gather(embed) -> MatMul(hidden, Transpose(embed))
+ * -> logits, and a Conv-free bias reached through an Identity node (deduplicated constants).
+ */
+export function buildTiedEmbeddingModel(): ModelProto {
+  return model(
+    [
+      makeNode('Gather', ['embed.weight', 'input_ids'], ['embedded'], { name: 'embed' }),
+      makeNode('Identity', ['bias.source'], ['bias.identity'], { name: 'bias_identity' }),
+      makeNode('Gemm', ['flat', 'dense.weight', 'bias.identity'], ['dense_out'], { name: 'dense' }),
+      makeNode('Reshape', ['embedded', 'flat_shape'], ['flat'], { name: 'flatten' }),
+      makeNode('Reshape', ['dense_out', 'hidden_shape'], ['hidden'], { name: 'unflatten' }),
+      makeNode('Transpose', ['embed.weight'], ['embed_t'], { name: 'lm_head_transpose', attributes: { perm: [1, 0] } }),
+      makeNode('MatMul', ['hidden', 'embed_t'], ['logits'], { name: 'lm_head' }),
+    ],
+    [makeValueInfo('input_ids', 'int64', [2, 8])],
+    [makeValueInfo('logits', 'float32', [2, 8, 60])],
+    [
+      randomTensor('embed.weight', [60, 32], 31),
+      randomTensor('dense.weight', [32, 32], 32, 0.2),
+      randomTensor('bias.source', [32], 33, 0.1),
+      createTensor('flat_shape', 'int64', [2], [16, 32]),
+      createTensor('hidden_shape', 'int64', [3], [2, 8, 32]),
+    ],
+  );
+}
