@@ -105,3 +105,20 @@ it('rejects bad arguments before starting Python', async () => {
   await expect(drainEvents(adapter.export({ ...request, outputDirectory: root, adapterOptions: { exporter: 'onnx' } }))).rejects.toThrow(RangeError);
   expect(() => createPytorchAdapter({ exporter: 'fast' as never })).toThrow('options.exporter must be one of auto, dynamo, torchscript, received "fast"');
 });
+
+it('names an operator neither exporter can convert with UNSUPPORTED_OPERATOR', async () => {
+  const moduleDirectory = path.join(root, 'odd-ops');
+  await mkdir(moduleDirectory, { recursive: true });
+  await writeFile(
+    path.join(moduleDirectory, 'odd_ops.py'),
+    'import torch\n\nclass Eigh(torch.nn.Module):\n    def forward(self, x):\n        return torch.linalg.eigh(x @ x.transpose(-1, -2)).eigenvalues\n\ndef build():\n    return Eigh()\n',
+  );
+  const error = await exportError('odd-ops', path.join(moduleDirectory, 'odd_ops:build'), {
+    detection: { framework: 'pytorch', format: 'python-module', reason: 'test' },
+    inputSpec: [{ name: 'x', dtype: 'float32', shape: ['batch_size', 4, 4] }],
+    adapterOptions: { allowPythonModule: true },
+  });
+  expect(error.code).toBe('UNSUPPORTED_OPERATOR');
+  expect(error.details.operator).toBe('aten._linalg_eigh');
+  expect(error.message).toContain('at opset 18');
+}, 300_000);
