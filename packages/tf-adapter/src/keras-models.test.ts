@@ -20,16 +20,17 @@ afterAll(async () => {
   await cleanup();
 });
 
-async function expectValidated(result: ExportResult, tolerance: number): Promise<number> {
+/** Checks every output; `relative` compares against the largest reference value (tiny random-init logits). */
+async function expectValidated(result: ExportResult, tolerance: number, relative = false): Promise<number> {
   const file = result.files[0];
   if (file === undefined) throw new Error('no exported file');
   expect(result.referenceCases).toHaveLength(2);
   const differences = await compareReferenceCases(file.path, result.referenceCases);
   expect(differences.length).toBeGreaterThanOrEqual(2);
-  const worst = Math.max(...differences.map((difference) => difference.maxAbsDiff));
+  const worst = Math.max(...differences.map((difference) => (relative ? difference.maxAbsDiff / difference.maxAbsReference : difference.maxAbsDiff)));
   expect(worst).toBeLessThan(tolerance);
   // The reference must carry signal, or a constant graph would pass.
-  expect(Math.max(...differences.map((difference) => difference.maxAbsReference))).toBeGreaterThan(1e-3);
+  expect(Math.min(...differences.map((difference) => difference.maxAbsReference))).toBeGreaterThan(relative ? 0 : 1e-3);
   return worst;
 }
 
@@ -77,6 +78,7 @@ describe('Keras models through tf2onnx.convert.from_keras', () => {
     const { result } = await exportSource(path.join(root, 'mobilenetv2.keras'), root, { inputsAsNchw: ['pixel_values'] });
     expect(result.files[0]?.inputs).toEqual([{ name: 'pixel_values', dtype: 'float32', shape: ['batch_size', 3, 96, 96] }]);
     expect(result.referenceCases[1]?.inputs.pixel_values?.shape).toEqual([2, 3, 96, 96]);
-    await expectValidated(result, 1e-4);
+    // Activations of this random-init network shrink to ~1e-10 by the logits; compare relatively.
+    await expectValidated(result, 1e-3, true);
   });
 });
