@@ -21,7 +21,7 @@ export type { OptimizeModelOptions, OptimizeModelResult } from './optimize-model
 export { checkTargetCompatibility } from './target/check-target-compatibility';
 export type { TargetCompatibilityReport, TargetRuntime, UnsupportedOperator } from './target/check-target-compatibility';
 export { fixForTarget } from './target/fix-for-target';
-export type { FixForTargetResult } from './target/fix-for-target';
+export type { FixForTargetOptions, FixForTargetResult } from './target/fix-for-target';
 export { ONNXRUNTIME_RELEASES, onnxRuntimeRelease } from './target/onnxruntime-releases';
 export type { OnnxRuntimeRelease } from './target/onnxruntime-releases';
 export { requiredIrVersion } from './target/required-ir-version';

@@ -84,7 +84,11 @@ export function checkTargetCompatibility(model: ModelProto, target: TargetRuntim
   const required = requiredIrVersion(model);
   const irVersionTooNew = irVersion > release.irVersion;
   const fixes: string[] = [];
-  if (irVersionTooNew && required.irVersion <= release.irVersion && !required.unknownFields) fixes.push(`Lower the IR version from ${irVersion} to ${release.irVersion}: the model uses nothing newer.`);
+  if (irVersionTooNew && !required.unknownFields) {
+    const blocking = required.features.filter((entry) => entry.irVersion > release.irVersion);
+    if (blocking.length === 0) fixes.push(`Lower the IR version from ${irVersion} to ${release.irVersion}: the model uses nothing newer.`);
+    else if (blocking.every((entry) => entry.feature.endsWith('metadata_props'))) fixes.push(`Drop debug metadata_props (${blocking.map((entry) => entry.feature).join(', ')}) and lower the IR version from ${irVersion} to ${release.irVersion}.`);
+  }
   return {
     target: { runtime: target.runtime, version: target.version },
     maxIrVersion: release.irVersion,

@@ -1,5 +1,6 @@
 /** Fixes what can be fixed for a target runtime. */
 import type { ModelProto } from '@gpux/converter-core';
+import { forEachNode } from '@gpux/converter-core';
 import { checkTargetCompatibility, type TargetCompatibilityReport, type TargetRuntime } from './check-target-compatibility';
 import { requiredIrVersion } from './required-ir-version';
 
@@ -14,9 +15,37 @@ export interface FixForTargetResult {
   report: TargetCompatibilityReport;
 }
 
+/** Options of {@link fixForTarget}. */
+export interface FixForTargetOptions {
+  /**
+   * Drop metadata_props of nodes, graphs, value infos, tensors and functions when they alone keep
+   * the IR version above the target's (exporters write them as debug information; inference does
+   * not read them). The model's own metadata_props are kept. @default true
+   */
+  stripMetadata?: boolean;
+}
+
+const METADATA_FEATURES = new Set(['tensor metadata_props', 'graph metadata_props', 'value_info metadata_props', 'node metadata_props', 'function metadata_props']);
+
+function stripMetadata(model: ModelProto): void {
+  const graphs = new Set<NonNullable<ModelProto['graph']>>();
+  forEachNode(model, (node, where) => {
+    node.metadataProps = [];
+    if (where.graph !== undefined) graphs.add(where.graph);
+  });
+  if (model.graph !== undefined) graphs.add(model.graph);
+  for (const graph of graphs) {
+    graph.metadataProps = [];
+    for (const value of [...graph.input, ...graph.output, ...graph.valueInfo]) value.metadataProps = [];
+    for (const tensor of graph.initializer) tensor.metadataProps = [];
+  }
+  for (const localFunction of model.functions) localFunction.metadataProps = [];
+}
+
 /**
  * Edits the model in place so the target can read it where that is safe: lowers the IR version
- * to the target's maximum when the model uses no feature of a newer IR. Operators without a
+ * to the target's maximum when the model uses no feature of a newer IR (after dropping debug
+ * metadata_props when those are the only such feature, unless `stripMetadata` is false). Operators without a
  * kernel, opsets above the target's, and IR features the target lacks are reported, not changed.
  *
  * @throws as {@link checkTargetCompatibility}.
@@ -25,12 +54,18 @@ export interface FixForTargetResult {
  * const { applied, unfixable } = fixForTarget(model, { runtime: 'onnxruntime-node', version: '1.20.0' });
  * ```
  */
-export function fixForTarget(model: ModelProto, target: TargetRuntime): FixForTargetResult {
+export function fixForTarget(model: ModelProto, target: TargetRuntime, options: FixForTargetOptions = {}): FixForTargetResult {
   const before = checkTargetCompatibility(model, target);
   const applied: string[] = [];
   const unfixable: string[] = [];
   if (before.irVersionTooNew) {
-    const required = requiredIrVersion(model);
+    let required = requiredIrVersion(model);
+    const blocking = required.features.filter((entry) => entry.irVersion > before.maxIrVersion);
+    if ((options.stripMetadata ?? true) && blocking.length > 0 && blocking.every((entry) => METADATA_FEATURES.has(entry.feature))) {
+      stripMetadata(model);
+      applied.push(`Dropped debug metadata_props (${blocking.map((entry) => entry.feature).join(', ')}), which need IR 10.`);
+      required = requiredIrVersion(model);
+    }
     if (required.unknownFields) {
       unfixable.push(`IR version ${before.irVersion} is above ${before.maxIrVersion}, but the model holds fields this library does not know, so lowering it is not safe; re-export with an older exporter.`);
     } else if (required.irVersion > before.maxIrVersion) {

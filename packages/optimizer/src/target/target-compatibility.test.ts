@@ -72,3 +72,21 @@ describe('target compatibility', () => {
     expect(() => checkTargetCompatibility(model, { runtime: 'tensorflow' as never, version: '1.0.0' })).toThrow(/target.runtime/);
   });
 });
+
+describe('fixForTarget with exporter metadata', () => {
+  test('node metadata_props (IR 10) are dropped to reach IR 9 unless stripMetadata is false', () => {
+    const model = reluModel(10);
+    model.graph!.node[0]!.metadataProps.push({ key: 'pkg.torch.onnx.stack_trace', value: 'model.py:12' });
+    model.metadataProps.push({ key: 'kept', value: 'yes' });
+    const target = { runtime: 'onnxruntime-node', version: '1.17.0' } as const;
+    expect(checkTargetCompatibility(model, target)).toMatchObject({ requiredIrVersion: 10, fixes: [expect.stringContaining('Drop debug metadata_props')] });
+    const refused = fixForTarget(structuredClone(model), target, { stripMetadata: false });
+    expect(refused.changed).toBe(false);
+    expect(refused.unfixable[0]).toContain('node metadata_props');
+    const result = fixForTarget(model, target);
+    expect(result.applied).toEqual(['Dropped debug metadata_props (node metadata_props), which need IR 10.', 'Lowered the IR version from 10 to 9.']);
+    expect(model.graph!.node[0]!.metadataProps).toEqual([]);
+    expect(model.metadataProps).toEqual([{ key: 'kept', value: 'yes' }]);
+    expect(model.irVersion).toBe(9);
+  });
+});
