@@ -101,6 +101,13 @@ describe('optimizeModel', () => {
     }
   });
 
+  test('a result outside the tolerances throws VALIDATION_FAILED and leaves no output', async () => {
+    const outputPath = path.join(directory, 'too_strict.onnx');
+    const error = await optimizeModel(inputPath, outputPath, { level: 'O4', tolerances: { atol: 0, rtol: 0 } }).catch((caught: unknown) => caught);
+    expect(ConversionError.isInstance(error) && error.code).toBe('VALIDATION_FAILED');
+    expect(existsSync(outputPath)).toBe(false);
+  });
+
   test('a cancelled call throws CANCELLED and writes nothing', async () => {
     const controller = new AbortController();
     controller.abort();
