@@ -67,7 +67,7 @@ describe('ONNX external data', () => {
     await rm(directory, { recursive: true, force: true });
   });
 
-  it('writes external data that onnxruntime-node, onnx.load and onnxruntime read alike', async () => {
+  it('writes external data that onnxruntime-node and Python onnx.load (with its reference evaluator) read alike', async () => {
     const model = buildDenseModel();
     const target = path.join(directory, 'dense.onnx');
     const result = await saveOnnxModel(model, target, { externalData: true, sizeThreshold: 16, alignment: 64 });

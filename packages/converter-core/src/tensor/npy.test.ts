@@ -4,22 +4,19 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConversionError } from '../conversion-error';
+import { torchPython } from '../onnx/test-fixtures/python-interpreters';
 import { float16ToFloat32, float32ToFloat16 } from './float16-to-float32';
 import { readNpy } from './read-npy';
 import { writeNpy } from './write-npy';
 
-/**
- * The interpreter with numpy used to write and read fixtures: GPUX_TEST_TORCH_PYTHON, else the
- * probe environment of this machine. Tests that need it are skipped (and say so) when neither exists.
- */
-const numpyPython = [process.env.GPUX_TEST_TORCH_PYTHON, '/tmp/probe-torch/bin/python'].find(
-  (candidate): candidate is string => candidate !== undefined && candidate !== '' && existsSync(candidate),
-);
-const withNumpy = numpyPython === undefined ? describe.skip : describe;
-if (numpyPython === undefined) console.warn('npy.test: no Python with numpy (set GPUX_TEST_TORCH_PYTHON); numpy interop tests skipped.');
+/** The managed pytorch environment's interpreter (it has numpy), resolved once in `beforeAll`. */
+let numpyPython: string;
+beforeAll(async () => {
+  numpyPython = await torchPython();
+});
 
 function runPython(script: string, ...args: string[]): string {
-  return execFileSync(numpyPython as string, ['-c', script, ...args], { encoding: 'utf8' });
+  return execFileSync(numpyPython, ['-c', script, ...args], { encoding: 'utf8' });
 }
 
 let directory: string;
@@ -30,7 +27,7 @@ afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-withNumpy('npy interop with numpy', () => {
+describe('npy interop with numpy', () => {
   it('reads every supported dtype written by numpy.save, including format versions 2 and 3', async () => {
     runPython(
       `

@@ -1,7 +1,7 @@
-"""Facts about ONNX models from Python's onnx and onnxruntime, for the ONNX IO tests.
+"""Facts about ONNX models from Python's onnx (loader, checker, reference evaluator), for the ONNX IO tests.
 
 Usage:
-  python onnx_facts.py run MODEL INPUT_NAME DIM[,DIM...]   checker + onnxruntime on a linspace input
+  python onnx_facts.py run MODEL INPUT_NAME DIM[,DIM...]   checker + onnx.reference on a linspace input
   python onnx_facts.py inspect MODEL                         IO, opsets, histogram, parameter count
   python onnx_facts.py make-external MODEL                   write a model with external data
 Each prints one JSON line.
@@ -22,13 +22,14 @@ def linspace_input(shape: list[int]) -> np.ndarray:
 
 
 def run(model_path: str, input_name: str, dims: str) -> dict:
-    import onnxruntime
+    from onnx.reference import ReferenceEvaluator
 
     onnx.checker.check_model(model_path)
+    # onnx.load resolves the external data files relative to the model, as onnxruntime does.
     model = onnx.load(model_path)
-    session = onnxruntime.InferenceSession(model_path, providers=["CPUExecutionProvider"])
+    evaluator = ReferenceEvaluator(model)
     shape = [int(dim) for dim in dims.split(",")]
-    outputs = session.run(None, {input_name: linspace_input(shape)})
+    outputs = evaluator.run(None, {input_name: linspace_input(shape)})
     return {
         "initializers": len(model.graph.initializer),
         "outputs": [output.astype(np.float64).ravel().tolist() for output in outputs],

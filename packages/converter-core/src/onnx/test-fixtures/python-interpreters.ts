@@ -1,19 +1,17 @@
 /**
  * Test-only: the Python interpreters the ONNX IO tests drive, obtained through converter-core's
- * `ensurePythonEnvironment` for the adapters' requirement files. An interpreter that already has
- * the packages can be named with GPUX_TEST_TORCH_PYTHON / GPUX_TEST_TF_PYTHON (the machine's probe
- * environments /tmp/probe-torch and /tmp/probe-tf are used when present); otherwise the managed
- * environment is built (once, cached).
+ * `ensurePythonEnvironment` for the adapters' requirement files (built once by
+ * `gpux-convert setup all`, which the test command runs first). An interpreter that already has the
+ * packages can be named with GPUX_TEST_TORCH_PYTHON / GPUX_TEST_TF_PYTHON instead.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ensurePythonEnvironment } from '../../python/python-environment';
 
 const repositoryRoot = path.resolve(__dirname, '../../../../..');
 
-async function interpreter(name: string, adapter: string, variable: string, probe: string): Promise<string> {
-  const given = process.env[variable] ?? (existsSync(probe) ? probe : undefined);
+async function interpreter(name: string, adapter: string, variable: string): Promise<string> {
+  const given = process.env[variable];
   const environment = await ensurePythonEnvironment(
     { name, requirementsFile: path.join(repositoryRoot, 'packages', adapter, 'python', 'requirements.txt') },
     given === undefined ? {} : { pythonExecutable: given },
@@ -23,12 +21,12 @@ async function interpreter(name: string, adapter: string, variable: string, prob
 
 /** The interpreter with torch, onnx, onnxscript and onnxruntime. */
 export function torchPython(): Promise<string> {
-  return interpreter('pytorch', 'pytorch-adapter', 'GPUX_TEST_TORCH_PYTHON', '/tmp/probe-torch/bin/python');
+  return interpreter('pytorch', 'pytorch-adapter', 'GPUX_TEST_TORCH_PYTHON');
 }
 
 /** The interpreter with tensorflow, tf2onnx, onnx and onnxruntime. */
 export function tensorflowPython(): Promise<string> {
-  return interpreter('tensorflow', 'tf-adapter', 'GPUX_TEST_TF_PYTHON', '/tmp/probe-tf/bin/python');
+  return interpreter('tensorflow', 'tf-adapter', 'GPUX_TEST_TF_PYTHON');
 }
 
 /** Runs a fixture script of this folder and returns its last stdout line parsed as JSON (or null). */
