@@ -3,9 +3,8 @@
  * MODE: int8 | uint8 | q8 | q4 | fp16 | int8-per-channel. Prints one JSON line: wall time and peak RSS.
  * Bundled by run-benchmark.sh with esbuild (the @gpux/* packages resolve to their sources).
  */
-import { convertToFloat16 } from '../../../packages/optimizer/src/fp16/convert-to-float16';
 import { loadOnnxModel, saveOnnxModel } from '@gpux/converter-core';
-import { quantizeModel } from '@gpux/optimizer';
+import { convertToFloat16, quantizeModel } from '@gpux/optimizer';
 
 async function main(): Promise<void> {
   const [mode, input, output] = process.argv.slice(2);
