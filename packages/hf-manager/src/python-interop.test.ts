@@ -11,12 +11,12 @@ import { HuggingFaceManager } from './hugging-face-manager';
 
 /**
  * A Python interpreter with huggingface_hub: $GPUX_TEST_HF_PYTHON, else a managed environment under
- * `<GPUX cache>/python/<key>/bin/python`, else /tmp/probe-torch/bin/python. Fails loudly when none.
+ * `<GPUX cache>/python/<key>/bin/python`. Fails loudly when none.
  */
 function findHuggingFaceHubPython(): string {
   const pythonRoot = path.join(resolveGpuxCacheDirectory(), 'python');
   const managed = existsSync(pythonRoot) ? readdirSync(pythonRoot).map((key) => path.join(pythonRoot, key, 'bin', 'python')) : [];
-  const candidates = [process.env.GPUX_TEST_HF_PYTHON, ...managed, '/tmp/probe-torch/bin/python'].filter((candidate): candidate is string => candidate !== undefined && candidate !== '');
+  const candidates = [process.env.GPUX_TEST_HF_PYTHON, ...managed].filter((candidate): candidate is string => candidate !== undefined && candidate !== '');
   for (const candidate of candidates) {
     if (existsSync(candidate) && spawnSync(candidate, ['-c', 'import huggingface_hub'], { stdio: 'ignore' }).status === 0) return candidate;
   }

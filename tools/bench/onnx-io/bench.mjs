@@ -4,7 +4,7 @@
 //
 // Usage: node tools/bench/onnx-io/bench.mjs [--size-mib 1024] [--rounds 2] [--python PATH]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import fs, { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,14 @@ const argument = (name, fallback) => {
 };
 const sizeMib = Number(argument('--size-mib', '1024'));
 const rounds = Number(argument('--rounds', '2'));
-const python = argument('--python', process.env.GPUX_BENCH_PYTHON ?? '/tmp/probe-torch/bin/python');
+// Default: the managed pytorch environment (it has numpy and onnx), built by `gpux-convert setup pytorch`.
+function managedPytorchPython() {
+  const root = path.join(process.env.GPUX_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'gpux'), 'python');
+  const candidates = fs.existsSync(root) ? fs.readdirSync(root).map((name) => path.join(root, name, 'bin', 'python')) : [];
+  return candidates.find((candidate) => fs.existsSync(candidate) && fs.readdirSync(path.dirname(path.dirname(candidate)) + '/lib').some((lib) => fs.existsSync(path.join(path.dirname(path.dirname(candidate)), 'lib', lib, 'site-packages', 'onnx'))));
+}
+const python = argument('--python', process.env.GPUX_BENCH_PYTHON ?? managedPytorchPython());
+if (!python) throw new Error('No Python with onnx found: run `gpux-convert setup pytorch` or pass --python.');
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'gpux-bench-onnx-io-'));
 try {
