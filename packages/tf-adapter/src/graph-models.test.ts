@@ -1,6 +1,3 @@
-/**
- * @jest-environment ./src/test-support/onnxruntime-test-environment.cjs
- */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 

@@ -1,6 +1,3 @@
-/**
- * @jest-environment ./src/test-support/onnxruntime-test-environment.cjs
- */
 import path from 'node:path';
 
 import type { ExportResult } from '@gpux/converter-core';

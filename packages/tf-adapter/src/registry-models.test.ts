@@ -1,6 +1,3 @@
-/**
- * @jest-environment ./src/test-support/onnxruntime-test-environment.cjs
- */
 // Real weights shipped by npm packages: Spotify's basic-pitch TF.js graph model and MediaPipe's
 // selfie segmentation TFLite model (which uses MediaPipe's Convolution2DTransposeBias custom op).
 import path from 'node:path';

@@ -1,8 +1,8 @@
 import { loadOnnxModel } from '@gpux/converter-core';
 
 /**
- * The vocabulary size of a text model: the row count of the embedding table that a `Gather` reads
- * with the `input_ids` graph input. Undefined for models without one.
+ * The vocabulary size of a text model: the row count of the embedding table that a `Gather` (or a
+ * fused `EmbedLayerNormalization`) reads with the `input_ids` graph input. Undefined for models without one.
  */
 export async function embeddingVocabSize(modelPath: string): Promise<number | undefined> {
   const model = await loadOnnxModel(modelPath);
@@ -12,8 +12,9 @@ export async function embeddingVocabSize(modelPath: string): Promise<number | un
   if (idsInput === undefined) return undefined;
   const initializers = new Map(graph.initializer.map((tensor) => [tensor.name, tensor]));
   for (const node of graph.node) {
-    if (node.opType !== 'Gather' || node.input[1] !== idsInput.name) continue;
-    const rows = initializers.get(node.input[0])?.dims[0];
+    // Gather(table, ids), or after O2 fusion com.microsoft EmbedLayerNormalization(ids, segment_ids, word_embedding, ...).
+    const table = node.opType === 'Gather' && node.input[1] === idsInput.name ? node.input[0] : node.opType === 'EmbedLayerNormalization' && node.input[0] === idsInput.name ? node.input[2] : undefined;
+    const rows = table === undefined ? undefined : initializers.get(table)?.dims[0];
     if (rows !== undefined) return Number(rows);
   }
   return undefined;

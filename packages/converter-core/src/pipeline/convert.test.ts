@@ -1,6 +1,3 @@
-/**
- * @jest-environment ./src/validation/test-support/onnxruntime-test-environment.cjs
- */
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';

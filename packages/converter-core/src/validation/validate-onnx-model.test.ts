@@ -1,6 +1,3 @@
-/**
- * @jest-environment ./src/validation/test-support/onnxruntime-test-environment.cjs
- */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

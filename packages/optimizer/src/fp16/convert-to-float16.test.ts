@@ -1,6 +1,3 @@
-/**
- * @jest-environment ../converter-core/src/validation/test-support/onnxruntime-test-environment.cjs
- */
 import type { ModelProto } from '@gpux/converter-core';
 import { DataType, createTensor, float16BitsToFloat32, float32ToFloat16Bits, makeGraph, makeModel, makeNode, makeValueInfo } from '@gpux/converter-core';
 import { countOperators, maxAbsDifference, randomFloats, runOnnxModel } from '../passes/test-support/run-onnx-model';

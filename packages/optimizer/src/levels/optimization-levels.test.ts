@@ -1,5 +1,4 @@
 /**
- * @jest-environment ../converter-core/src/validation/test-support/onnxruntime-test-environment.cjs
  *
  * Levels O1-O4 on a tiny random-weight BERT exported by torch.onnx.export (dynamo, SDPA), with
  * the fusion helper's fixture script. Python: GPUX_TEST_PYTHON, else the managed pytorch environment.

@@ -1,6 +1,3 @@
-/**
- * @jest-environment ../converter-core/src/validation/test-support/onnxruntime-test-environment.cjs
- */
 import type { ModelProto } from '@gpux/converter-core';
 import { createTensor, makeAttribute, makeGraph, makeModel, makeNode, makeValueInfo } from '@gpux/converter-core';
 import { deduplicateInitializers } from './deduplicate-initializers';

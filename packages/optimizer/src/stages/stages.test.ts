@@ -1,6 +1,3 @@
-/**
- * @jest-environment ../converter-core/src/validation/test-support/onnxruntime-test-environment.cjs
- */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

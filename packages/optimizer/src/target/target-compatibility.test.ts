@@ -1,6 +1,3 @@
-/**
- * @jest-environment ../converter-core/src/validation/test-support/onnxruntime-test-environment.cjs
- */
 import type { ModelProto } from '@gpux/converter-core';
 import { createTensor, loadOnnxModelFromBuffer, makeGraph, makeModel, makeNode, makeValueInfo, serializeOnnxModel } from '@gpux/converter-core';
 import { runOnnxModel } from '../passes/test-support/run-onnx-model';
