@@ -40,7 +40,7 @@ function transpose2d(values: Float32Array, rows: number, columns: number): Float
 }
 
 /** Quantizes an initializer once per (axis, transpose, type); the float values are dropped right after. */
-function quantizedInitializer(graph: QuantizationGraph, tensor: TensorProto, axis: number | undefined, transpose: boolean, settings: Int8RewriteSettings, symmetric?: boolean): WeightEntry {
+function quantizedInitializer(graph: QuantizationGraph, tensor: TensorProto, axis: number | undefined, transpose: boolean, settings: Pick<Int8RewriteSettings, 'weightType' | 'reduceRange'>, symmetric?: boolean): WeightEntry {
   const tensorName = tensor.name ?? '';
   const key = `weight|${tensorName}|${String(axis)}|${String(transpose)}|${settings.weightType}|${String(symmetric)}`;
   return graph.once(key, () => {
@@ -100,6 +100,9 @@ function qdqActivation(graph: QuantizationGraph, input: string, settings: Int8Re
   });
 }
 
+/** Table settings: uint8 with a zero point (shared by a Gather and a tied `MatMul(x, Transpose(table))`). */
+const TABLE_SETTINGS = { weightType: 'uint8', reduceRange: false } as const;
+
 /** `Transpose(perm [1, 0])` of a tensor, created once per tensor. */
 function transposedOnce(graph: QuantizationGraph, input: string): string {
   return graph.once(`transpose|${input}`, () => {
@@ -116,8 +119,10 @@ function channelAxis(node: NodeProto): number {
   return 1;
 }
 
-function rewriteGather(graph: QuantizationGraph, node: NodeProto, settings: Int8RewriteSettings): void {
-  const entry = quantizedInitializer(graph, graph.floatInitializer(node.input[0])!, undefined, false, settings);
+function rewriteGather(graph: QuantizationGraph, node: NodeProto): void {
+  // Tables are uint8 with a zero point whatever the weight type, as onnxruntime's GatherQuant writes them
+  // (it quantizes the table with the activation type, uint8); a table shared with a MatMul then gets its own copy.
+  const entry = quantizedInitializer(graph, graph.floatInitializer(node.input[0])!, undefined, false, TABLE_SETTINGS, false);
   const parameters = weightParameters(graph, entry, []);
   const gathered = graph.uniqueName(`${node.output[0]!}_quantized`);
   graph.output.push({ ...node, input: [entry.name, ...node.input.slice(1)], output: [gathered] });
@@ -135,7 +140,7 @@ function rewriteQdq(graph: QuantizationGraph, node: NodeProto, settings: Int8Rew
   const source = node.opType === 'MatMul' ? graph.weightSource(node.input[1])! : { tensor: graph.floatInitializer(node.input[1])!, transposed: false };
   // MatMul(x, Transpose(W)): quantize W per row (the output columns), dequantize, then transpose.
   if (source.transposed && axis !== undefined) axis = 0;
-  const entry = quantizedInitializer(graph, source.tensor, axis, false, settings);
+  const entry = source.transposed && axis === undefined ? quantizedInitializer(graph, source.tensor, undefined, false, TABLE_SETTINGS, false) : quantizedInitializer(graph, source.tensor, axis, false, settings);
   const dequantized = graph.once(`qdq-weight|${entry.name}`, () => {
     const length = axis === undefined ? [] : [entry.dims[axis]!];
     const parameters = weightParameters(graph, entry, length);
@@ -161,7 +166,8 @@ function rewriteQOperator(graph: QuantizationGraph, node: NodeProto, settings: I
   const transpose = opType === 'Gemm' && getIntAttribute(node, 'transB', 0) === 1;
   // MatMul(x, Transpose(W)) (tied embeddings): quantize W as stored (shared with its Gather), transpose the int8 tensor.
   const axis = !perChannel ? undefined : opType === 'Conv' || source.transposed ? 0 : 1;
-  const entry = quantizedInitializer(graph, source.tensor, axis, transpose, settings);
+  // Per tensor, a transposed (tied) table reuses the Gather's uint8 table; MatMulInteger takes uint8 B.
+  const entry = source.transposed && axis === undefined ? quantizedInitializer(graph, source.tensor, undefined, false, TABLE_SETTINGS, false) : quantizedInitializer(graph, source.tensor, axis, transpose, settings);
   const channels = axis === undefined ? 1 : entry.dims[axis]!;
   const weightInput = source.transposed ? transposedOnce(graph, entry.name) : entry.name;
   const activation = dynamicActivation(graph, node.input[0]!);
@@ -211,7 +217,7 @@ function biasInput(graph: QuantizationGraph, node: NodeProto, weightDims: number
  */
 export function rewriteInt8Node(graph: QuantizationGraph, node: NodeProto, settings: Int8RewriteSettings): boolean {
   if (node.opType === 'Gather') {
-    rewriteGather(graph, node, settings);
+    rewriteGather(graph, node);
     return true;
   }
   if (settings.format === 'qdq') return rewriteQdq(graph, node, settings);
