@@ -85,10 +85,15 @@ def _plans(request, bridge, notes):
 
 
 def handle(request: Dict[str, Any], bridge) -> Dict[str, Any]:
+    from preflight import preflight
+
+    # Checks that need no torch come first: importing torch and transformers takes seconds.
+    preflight(request)
+    bridge.progress("export", 2, "loading torch")
     import torch
 
     from io_detection import make_inputs
-    from onnx_export import finalize_onnx, export_plan, move_model
+    from onnx_export import EXTERNAL_DATA_THRESHOLD, finalize_onnx, export_plan, move_model
 
     torch.manual_seed(0)
     options = request.get("adapterOptions") or {}
@@ -97,6 +102,7 @@ def handle(request: Dict[str, Any], bridge) -> Dict[str, Any]:
     if choice not in ("auto", "dynamo", "torchscript"):
         raise BridgeError("EXPORT_FAILED", f"adapterOptions.exporter must be 'auto', 'dynamo' or 'torchscript', got {choice!r}.")
     case_count = int(request.get("referenceCaseCount", 2))
+    threshold = int(options.get("externalDataThresholdBytes") or EXTERNAL_DATA_THRESHOLD)
     notes: List[str] = []
     plans, task, architecture, model_config = _plans(request, bridge, notes)
     files, cases, exporters = [], [], []
@@ -104,9 +110,13 @@ def handle(request: Dict[str, Any], bridge) -> Dict[str, Any]:
         bridge.progress("export", 10 + 80 * number / len(plans), f"exporting {plan.name}")
         sample = make_inputs(plan.inputs, plan.export_sizes, plan.facts, seed=7)
         scratch = os.path.join(request["workDirectory"], f"onnx-{plan.name}")
-        path, exporter = export_plan(plan, sample, scratch, opset, choice, notes)
+        path, exporter, external = export_plan(plan, sample, scratch, opset, choice, notes, threshold)
         exporters.append(exporter)
-        inputs, outputs, fixed = finalize_onnx(path, plan)
+        inputs, outputs, fixed = finalize_onnx(path, plan, external)
+        data_files = sorted(name for name in os.listdir(scratch) if name != os.path.basename(path))
+        if data_files:
+            notes.append(f"{plan.name}: the weights are stored as ONNX external data in {', '.join(data_files)} "
+                         "beside the .onnx file; keep the files together.")
         for name, value in fixed.items():
             notes.append(f"{plan.name}: the exporter fixed the dim '{name}' to {value}; inputs must use that size.")
         if case_count > 0:

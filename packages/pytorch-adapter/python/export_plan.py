@@ -38,3 +38,5 @@ class ExportPlan:
     kind: str = "module"
     # Exporters this plan can use, in order of preference ("dynamo", "torchscript").
     exporters: List[str] = field(default_factory=lambda: ["dynamo", "torchscript"])
+    # Names for symbolic output dims, by output name and axis, applied after export.
+    output_dims: Dict[str, Dict[int, str]] = field(default_factory=dict)

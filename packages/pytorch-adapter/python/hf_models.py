@@ -10,15 +10,9 @@ import torch
 
 from bridge_errors import BridgeError, invalid_model_file_error, looks_like_corrupt_weights
 from export_plan import ExportPlan, TaskModule
-from io_detection import InputSpec, SizeSet, detect_modality, forward_parameters, model_facts, read_json
+from io_detection import InputSpec, SizeSet, detect_modality, forward_parameters, model_facts
+from preflight import INPUT_SPEC_HINT, check_custom_code, read_config
 from tasks import AUTO_CLASS_BY_TASK, CTC_AUTO_CLASS, SUPPORTED_TASKS, task_from_architecture
-
-INPUT_SPEC_HINT = (
-    "To export a model this adapter does not know, wrap it in a Python function that returns an nn.Module and "
-    "pass source 'module:function' with adapterOptions.allowPythonModule=true and an explicit inputSpec "
-    "(names, dtypes and shapes with symbolic dims such as 'batch_size')."
-)
-
 
 def _auto_class(name: str):
     import transformers
@@ -37,23 +31,8 @@ def supported_tasks(config) -> List[str]:
 
 
 def load_config(model_directory: str, trust_remote_code: bool):
-    raw_path = os.path.join(model_directory, "config.json")
-    raw = read_json(raw_path)
-    if not raw:
-        raise BridgeError(
-            "UNSUPPORTED_ARCHITECTURE",
-            f"{model_directory} has no readable config.json, so the architecture and its inputs are unknown. "
-            f"Tasks this adapter exports: {', '.join(SUPPORTED_TASKS)}. {INPUT_SPEC_HINT}",
-            {"supportedTasks": SUPPORTED_TASKS},
-        )
-    if raw.get("auto_map") and not trust_remote_code:
-        raise BridgeError(
-            "TRUST_REMOTE_CODE_REQUIRED",
-            f"{model_directory} needs custom Python code shipped with the model (config.json auto_map: "
-            f"{sorted(raw['auto_map'])}). Running it executes that code; review it and pass trustRemoteCode: true "
-            "(--trust-remote-code) to allow it.",
-            {"autoMap": raw["auto_map"]},
-        )
+    raw = read_config(model_directory)
+    check_custom_code(model_directory, raw, trust_remote_code)
     from transformers import AutoConfig
 
     try:
@@ -176,7 +155,9 @@ def build_plans(model, task: str, facts: Dict[str, Any]) -> List[ExportPlan]:
         export = SizeSet("export", {"batch_size": 2, "sequence_length": 2000})
         cases = [SizeSet("", {"batch_size": 1, "sequence_length": 1600}),
                  SizeSet("", {"batch_size": 2, "sequence_length": 2720})]
-        return [ExportPlan("model", module, [spec], outputs, export, cases, facts)]
+        # CTC logits have one row per audio frame: a short name instead of the conv-length formula.
+        output_dims = {"logits": {0: "batch_size", 1: "num_frames"}} if task == "automatic-speech-recognition" else {}
+        return [ExportPlan("model", module, [spec], outputs, export, cases, facts, output_dims=output_dims)]
     raise BridgeError(
         "UNSUPPORTED_ARCHITECTURE",
         f"Cannot tell the inputs of {type(model).__name__} for task {task!r} from its forward signature "
@@ -219,7 +200,10 @@ def _with_past_plan(model, facts, parameters: List[str]) -> ExportPlan:
 
     export, cases = _text_size_sets(facts, with_past=True)
     module = TaskModule(model, [spec.name for spec in specs], call)
-    return ExportPlan("model", module, specs, outputs, export, cases, facts)
+    # Optimum's names (optimum/exporters/onnx/base.py, OnnxConfigWithPast.add_past_key_values).
+    output_dims = {"logits": {0: "batch_size", 1: "sequence_length"}}
+    output_dims.update({name: {0: "batch_size", 2: "past_sequence_length + sequence_length"} for name in outputs[1:]})
+    return ExportPlan("model", module, specs, outputs, export, cases, facts, output_dims=output_dims)
 
 
 def _output_cache(output):

@@ -14,7 +14,10 @@ from bridge_errors import unsupported_operator_error
 from export_plan import ExportPlan
 from io_detection import InputSpec
 
-EXTERNAL_DATA_THRESHOLD = 1_900_000_000  # bytes of weights; protobuf files cannot exceed 2 GiB
+# Bytes of weights past which they go to ONNX external data: a protobuf file cannot exceed 2 GiB, and the
+# graph itself needs room too. adapterOptions.externalDataThresholdBytes overrides it.
+EXTERNAL_DATA_THRESHOLD = 1_900_000_000
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 DYNAMO = "torch.onnx.export(dynamo=True)"
 TORCHSCRIPT = "torch.onnx.export(dynamo=False)"
@@ -33,13 +36,14 @@ def _weight_bytes(plan: ExportPlan) -> int:
 
 
 def _summary(error: BaseException) -> str:
-    text = str(error).strip()
-    for line in text.splitlines():
+    """The line of an exporter error that names the root cause (torch puts it under 'Exception summary')."""
+    text = _ANSI.sub("", str(error)).strip()
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
         if "exception summary" in line.lower():
-            continue
-        if line.startswith("<class") or "Error" in line:
-            return line[:400]
-    return text.splitlines()[0][:400] if text else type(error).__name__
+            cause = next((later for later in lines[index + 1:] if later.strip()), "")
+            return re.sub(r"^<class '([\w.]+)'>", r"\1", cause.strip())[:400]
+    return f"{type(error).__name__}: {lines[0][:400]}" if lines else type(error).__name__
 
 
 def _dynamo(plan: ExportPlan, sample: List[torch.Tensor], path: str, opset: int, external: bool) -> None:
@@ -69,15 +73,16 @@ def _torchscript(plan: ExportPlan, sample: List[torch.Tensor], path: str, opset:
 
 
 def export_plan(plan: ExportPlan, sample: List[torch.Tensor], directory: str, opset: int, choice: str,
-                notes: List[str]) -> Tuple[str, str]:
-    """Exports `plan` into `directory/<name>.onnx`; returns (path, exporter description)."""
+                notes: List[str], external_threshold: int = EXTERNAL_DATA_THRESHOLD) -> Tuple[str, str, bool]:
+    """Exports `plan` into `directory/<name>.onnx`; returns (path, exporter description, external data wanted)."""
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, f"{plan.name}.onnx")
-    external = _weight_bytes(plan) > EXTERNAL_DATA_THRESHOLD
+    external = _weight_bytes(plan) > external_threshold
     order = [e for e in plan.exporters if choice == "auto" or e == choice]
     if not order:
         raise ValueError(f"exporter {choice!r} cannot export a {plan.kind} source; use one of {plan.exporters}")
     messages: List[str] = []
+    summaries: List[str] = []
     for index, exporter in enumerate(order):
         try:
             with torch.no_grad():
@@ -86,10 +91,13 @@ def export_plan(plan: ExportPlan, sample: List[torch.Tensor], directory: str, op
                 else:
                     _torchscript(plan, sample, path, opset)
             if index > 0:
-                notes.append(f"{plan.name}: the dynamo exporter failed ({messages[0][:300]}); the TorchScript exporter ran instead.")
-            return path, DYNAMO if exporter == "dynamo" else TORCHSCRIPT
+                notes.append(f"{plan.name}: the dynamo exporter (torch.export) failed with {summaries[0]}; "
+                             "the TorchScript exporter (torch.onnx.export(dynamo=False)) ran instead. It records the path "
+                             "the sample inputs take through Python branches on tensor values.")
+            return path, (DYNAMO if exporter == "dynamo" else TORCHSCRIPT), external
         except Exception as error:  # noqa: BLE001 - try the next exporter, report all if none works
             messages.append(f"{type(error).__name__}: {error}")
+            summaries.append(_summary(error))
             for leftover in os.listdir(directory):
                 os.remove(os.path.join(directory, leftover))
             if index == len(order) - 1:
@@ -103,12 +111,24 @@ def export_plan(plan: ExportPlan, sample: List[torch.Tensor], directory: str, op
 _SYMBOL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def finalize_onnx(path: str, plan: ExportPlan) -> Tuple[List[dict], List[dict], Dict[str, int]]:
-    """Renames IO and symbolic dims to the plan's names, checks the model, and returns its IO specs
-    plus the dims the exporter made static although the plan declared them dynamic."""
+def _uses_external_data(model) -> bool:
+    from onnx.external_data_helper import uses_external_data
+
+    return any(uses_external_data(tensor) for tensor in model.graph.initializer)
+
+
+def finalize_onnx(path: str, plan: ExportPlan, external: bool = False) -> Tuple[List[dict], List[dict], Dict[str, int]]:
+    """Renames IO and symbolic dims to the plan's names (outputs as `plan.output_dims` says), moves the
+    weights to `<name>.onnx.data` when `external` is set and the exporter left them inline, checks the
+    model, and returns its IO specs plus the dims the exporter made static although the plan declared
+    them dynamic."""
     import onnx
 
     model = onnx.load(path, load_external_data=False)
+    if external and not _uses_external_data(model):
+        model = onnx.load(path)
+        onnx.external_data_helper.convert_model_to_external_data(
+            model, all_tensors_to_one_file=True, location=f"{os.path.basename(path)}.data", size_threshold=256)
     graph = model.graph
     initializer_names = {init.name for init in graph.initializer}
     graph_inputs = [value for value in graph.input if value.name not in initializer_names]
@@ -136,9 +156,27 @@ def finalize_onnx(path: str, plan: ExportPlan) -> Tuple[List[dict], List[dict], 
         for dim in value.type.tensor_type.shape.dim:
             if dim.dim_param:
                 dim.dim_param = _SYMBOL.sub(lambda match: symbols.get(match.group(0), match.group(0)), dim.dim_param)
+    _name_output_dims(graph, plan.output_dims)
     onnx.save(model, path)
     onnx.checker.check_model(path)
     return [_tensor_spec(value) for value in graph_inputs], [_tensor_spec(value) for value in graph.output], fixed
+
+
+def _name_output_dims(graph, output_dims: Dict[str, Dict[int, str]]) -> None:
+    """Gives symbolic output dims the planned names (Optimum's `past_sequence_length + sequence_length`
+    for present outputs, a short name instead of a conv-length formula), here and in value_info."""
+    formulas: Dict[str, str] = {}
+    for value in graph.output:
+        for axis, name in output_dims.get(value.name, {}).items():
+            dims = value.type.tensor_type.shape.dim
+            if axis < len(dims) and not dims[axis].HasField("dim_value"):
+                if dims[axis].dim_param and dims[axis].dim_param != name:
+                    formulas.setdefault(dims[axis].dim_param, name)
+                dims[axis].dim_param = name
+    for value in graph.value_info:
+        for dim in value.type.tensor_type.shape.dim:
+            if dim.dim_param in formulas:
+                dim.dim_param = formulas[dim.dim_param]
 
 
 def _rename_values(graph, renames: Dict[str, str]) -> None:

@@ -13,6 +13,7 @@ import torch
 from bridge_errors import BridgeError, invalid_model_file_error, looks_like_corrupt_weights
 from export_plan import ExportPlan, TaskModule
 from io_detection import DTYPE_NAMES, InputSpec, SizeSet, parse_input_spec
+from preflight import check_module_allowed
 
 _DEFAULT_SIZES = {"batch_size": 2, "sequence_length": 8, "height": 64, "width": 64}
 
@@ -134,14 +135,7 @@ def _specs_from_program(program) -> List[InputSpec]:
 
 def python_module_plans(request: Dict[str, Any]) -> List[ExportPlan]:
     options = request.get("adapterOptions") or {}
-    spec_text = str(options.get("module") or request["source"]["path"])
-    if not (options.get("allowPythonModule") or request.get("trustRemoteCode")):
-        raise BridgeError(
-            "TRUST_REMOTE_CODE_REQUIRED",
-            f"Exporting {spec_text!r} imports and runs that Python code. Pass adapterOptions.allowPythonModule: true "
-            "(or trustRemoteCode: true) to allow it.",
-            {"module": spec_text},
-        )
+    spec_text = check_module_allowed(request)
     module_name, _, function_name = spec_text.partition(":")
     if not module_name or not function_name:
         raise BridgeError("UNSUPPORTED_FORMAT", f"Python module spec {spec_text!r} must look like 'package.module:function'.")

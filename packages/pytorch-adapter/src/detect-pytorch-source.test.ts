@@ -1,21 +1,19 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 
 import { detectPytorchSource } from './detect-pytorch-source';
 import { readZipEntryNames } from './read-zip-entry-names';
+import { taskFromArchitecture } from './task-from-architecture';
 import type { TinyModel } from './test-support/tiny-models';
-import { makeTinyModels, pytorchPython } from './test-support/tiny-models';
+import { makeTinyModels } from './test-support/tiny-models';
 
-const execFileAsync = promisify(execFile);
 let root: string;
 let models: Record<string, TinyModel>;
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'gpux-pytorch-detect-'));
-  models = await makeTinyModels(path.join(root, 'models'), ['torchscript', 'torch-export']);
+  models = await makeTinyModels(path.join(root, 'models'), ['torchscript', 'torch-export', 'state-dict']);
 }, 300_000);
 
 afterAll(async () => {
@@ -55,6 +53,19 @@ it('mentions custom code and accepts pytorch_model.bin weights', async () => {
   expect(detection?.reason).toContain('trustRemoteCode');
 });
 
+it('reads sharded safetensors and audio classifiers from config.json', async () => {
+  const directory = await directoryWith('sharded-audio', {
+    'config.json': JSON.stringify({ model_type: 'wav2vec2', architectures: ['Wav2Vec2ForSequenceClassification'] }),
+    'model.safetensors.index.json': '{"weight_map":{}}',
+    'model-00001-of-00002.safetensors': '',
+  });
+  await expect(detectPytorchSource({ path: directory, kind: 'directory' })).resolves.toMatchObject({
+    task: 'audio-classification',
+    reason: 'config.json (wav2vec2) with PyTorch weights (model.safetensors.index.json)',
+  });
+  expect(taskFromArchitecture('BertForSequenceClassification', 'bert')).toBe('text-classification');
+});
+
 it('leaves TensorFlow-only and config-less directories alone', async () => {
   const tensorflow = await directoryWith('tf-only', { 'config.json': '{"model_type":"bert"}', 'tf_model.h5': '' });
   const weightsOnly = await directoryWith('no-config', { 'model.safetensors': '' });
@@ -67,8 +78,7 @@ it('tells TorchScript archives from plain pickled state dicts by their zip entri
   expect((await readZipEntryNames(scripted))?.some((name) => name.endsWith('/constants.pkl'))).toBe(true);
   await expect(detectPytorchSource({ path: scripted, kind: 'file' })).resolves.toMatchObject({ format: 'torchscript' });
 
-  const stateDict = path.join(root, 'weights.pt');
-  await execFileAsync(await pytorchPython(), ['-c', 'import sys, torch; torch.save({"w": torch.ones(2)}, sys.argv[1])', stateDict]);
+  const stateDict = models['state-dict']!.path;
   expect(await readZipEntryNames(stateDict)).toEqual(expect.arrayContaining(['weights/data.pkl']));
   await expect(detectPytorchSource({ path: stateDict, kind: 'file' })).resolves.toBeUndefined();
 
@@ -76,7 +86,7 @@ it('tells TorchScript archives from plain pickled state dicts by their zip entri
   await writeFile(garbage, 'not a zip archive at all, just text');
   expect(await readZipEntryNames(garbage)).toBeUndefined();
   await expect(detectPytorchSource({ path: garbage, kind: 'file' })).resolves.toBeUndefined();
-}, 120_000);
+});
 
 it('recognises .pt2 archives and module:function specs', async () => {
   await expect(detectPytorchSource({ path: models['torch-export']!.path, kind: 'file' })).resolves.toMatchObject({ format: 'torch-export' });

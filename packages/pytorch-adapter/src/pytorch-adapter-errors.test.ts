@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +17,7 @@ let models: Record<string, TinyModel>;
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'gpux-pytorch-errors-'));
-  models = await makeTinyModels(path.join(root, 'models'), ['bert', 'torchvision']);
+  models = await makeTinyModels(path.join(root, 'models'), ['bert', 'torchvision', 'pickle-payload']);
 }, 300_000);
 
 afterAll(async () => {
@@ -99,10 +100,23 @@ it('reports truncated safetensors weights as INVALID_MODEL_FILE', async () => {
   expect(error.message).toContain('truncated');
 }, 120_000);
 
+it('refuses a pytorch_model.bin that pickles a non-tensor object, without unpickling it', async () => {
+  const payload = models['pickle-payload']!;
+  const error = await exportError('pickle-payload', payload.path);
+  expect(error.code).toBe('INVALID_MODEL_FILE');
+  expect(error.details.global).toMatch(/^(io|builtins)\.open$/);
+  expect(error.message).toContain('not a tensor');
+  // Unpickling the payload would have created this file.
+  expect(existsSync(payload.marker!)).toBe(false);
+}, 120_000);
+
 it('rejects bad arguments before starting Python', async () => {
   const request = { source: { path: models.bert!.path, kind: 'directory' as const }, detection: huggingFace, outputDirectory: 'relative', workDirectory: root };
   await expect(drainEvents(adapter.export(request))).rejects.toThrow('request.outputDirectory must be an absolute path, received "relative"');
   await expect(drainEvents(adapter.export({ ...request, outputDirectory: root, adapterOptions: { exporter: 'onnx' } }))).rejects.toThrow(RangeError);
+  await expect(drainEvents(adapter.export({ ...request, outputDirectory: root, adapterOptions: { externalDataThresholdBytes: 0 } }))).rejects.toThrow(
+    'adapterOptions.externalDataThresholdBytes must be a positive integer, received 0',
+  );
   expect(() => createPytorchAdapter({ exporter: 'fast' as never })).toThrow('options.exporter must be one of auto, dynamo, torchscript, received "fast"');
 });
 

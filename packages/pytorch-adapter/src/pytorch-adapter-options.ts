@@ -34,4 +34,10 @@ export interface PytorchExportOptions {
   dimSizes?: Record<string, number>;
   /** Output names for sources that carry none (TorchScript, `.pt2`, modules). @default output / output_N */
   outputNames?: string[];
+  /**
+   * Weights larger than this many bytes go to ONNX external data (`<name>.onnx.data` beside the
+   * `.onnx` file; a protobuf file cannot exceed 2 GiB). The result's `notes` name the data file.
+   * @default 1900000000
+   */
+  externalDataThresholdBytes?: number;
 }

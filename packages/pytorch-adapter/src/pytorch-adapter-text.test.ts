@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -53,16 +53,64 @@ async function expectValidated(result: ExportResult, tolerance: number): Promise
   }
 }
 
-const modelsToCheck: Array<[string, string, string[], string[]]> = [
-  ['bert', 'fill-mask', ['input_ids', 'attention_mask', 'token_type_ids'], ['logits']],
-  ['distilbert', 'text-classification', ['input_ids', 'attention_mask'], ['logits']],
-  ['roberta', 'token-classification', ['input_ids', 'attention_mask', 'token_type_ids'], ['logits']],
-  ['bert-qa', 'question-answering', ['input_ids', 'attention_mask', 'token_type_ids'], ['start_logits', 'end_logits']],
+interface TextCase {
+  name: string;
+  task: string;
+  inputs: string[];
+  outputs: string[];
+  extra?: Partial<ExportRequest>;
+  check?: (result: ExportResult, modelPath: string) => Promise<void>;
+}
+
+const textCases: TextCase[] = [
+  { name: 'bert', task: 'fill-mask', inputs: ['input_ids', 'attention_mask', 'token_type_ids'], outputs: ['logits'] },
+  {
+    name: 'distilbert',
+    task: 'text-classification',
+    inputs: ['input_ids', 'attention_mask'],
+    outputs: ['logits'],
+    // The fixture is a pickled pytorch_model.bin (no safetensors), loaded with weights_only.
+    check: async (result, modelPath) => {
+      expect((await readdir(modelPath)).sort()).toEqual(['config.json', 'pytorch_model.bin']);
+      expect(result.modelConfig).toMatchObject({ model_type: 'distilbert', id2label: { '0': 'negative', '2': 'positive' }, max_position_embeddings: 64 });
+    },
+  },
+  {
+    name: 'roberta',
+    task: 'token-classification',
+    inputs: ['input_ids', 'attention_mask', 'token_type_ids'],
+    outputs: ['logits'],
+    // The fixture is sharded safetensors with model.safetensors.index.json.
+    check: async (_result, modelPath) => {
+      const files = await readdir(modelPath);
+      expect(files).toContain('model.safetensors.index.json');
+      expect(files.filter((file) => /^model-\d{5}-of-\d{5}\.safetensors$/.test(file)).length).toBeGreaterThan(1);
+      expect(files).not.toContain('model.safetensors');
+    },
+  },
+  {
+    name: 'bert-qa',
+    task: 'question-answering',
+    inputs: ['input_ids', 'attention_mask', 'token_type_ids'],
+    outputs: ['start_logits', 'end_logits'],
+    // A tiny threshold sends the weights to external data, as a model past 2 GiB would.
+    extra: { adapterOptions: { externalDataThresholdBytes: 4096 } },
+    check: async (result) => {
+      const file = result.files[0]!;
+      const directory = path.dirname(file.path);
+      expect((await readdir(directory)).sort()).toEqual(['model.onnx', 'model.onnx.data']);
+      // Tensors under 1 KiB may stay inline; nearly all weight bytes are in the data file.
+      const dataBytes = (await stat(path.join(directory, 'model.onnx.data'))).size;
+      expect(dataBytes).toBeGreaterThan(0.95 * models['bert-qa']!.weightBytes!);
+      expect(result.notes.join('\n')).toContain('model.onnx.data');
+    },
+  },
 ];
 
-describe.each(modelsToCheck)('%s', (name, task, inputs, outputs) => {
+describe.each(textCases)('$name', ({ name, task, inputs, outputs, extra, check }) => {
   it(`exports ${task} with dynamic batch/sequence and matches PyTorch at two sizes`, async () => {
-    const result = await exportDirectory(name, models[name]!.path);
+    const modelPath = models[name]!.path;
+    const result = await exportDirectory(name, modelPath, extra);
     expect(result.task).toBe(task);
     expect(result.opset).toBe(18);
     expect(result.exporter).toBe('torch.onnx.export(dynamo=True)');
@@ -74,14 +122,9 @@ describe.each(modelsToCheck)('%s', (name, task, inputs, outputs) => {
     expect(file?.outputs.map((output) => output.name)).toEqual(outputs);
     expect(file?.outputs[0]?.shape[0]).toBe('batch_size');
     await expectValidated(result, 1e-4);
+    await check?.(result, modelPath);
   }, 300_000);
 });
-
-it('keeps id2label of a classifier in modelConfig', async () => {
-  const result = await exportDirectory('distilbert-config', models.distilbert!.path, { referenceCaseCount: 0 });
-  expect(result.referenceCases).toHaveLength(0);
-  expect(result.modelConfig).toMatchObject({ model_type: 'distilbert', id2label: { '0': 'negative', '2': 'positive' }, max_position_embeddings: 64 });
-}, 300_000);
 
 it('exports GPT-2 without past (text-generation) and matches PyTorch', async () => {
   const result = await exportDirectory('gpt2-plain', models.gpt2!.path, { task: 'text-generation' });
@@ -98,7 +141,11 @@ it('exports GPT-2 with past and generates the same 10 greedy tokens as PyTorch',
   const pastInputs = file.inputs.filter((input) => input.name.startsWith('past_key_values.'));
   expect(pastInputs.map((input) => input.name)).toEqual(['past_key_values.0.key', 'past_key_values.0.value', 'past_key_values.1.key', 'past_key_values.1.value']);
   expect(pastInputs[0]?.shape).toEqual(['batch_size', 2, 'past_sequence_length', 16]);
+  expect(file.inputs[1]).toEqual({ name: 'attention_mask', dtype: 'int64', shape: ['batch_size', 'past_sequence_length + sequence_length'] });
   expect(file.outputs.map((output) => output.name)).toEqual(['logits', 'present.0.key', 'present.0.value', 'present.1.key', 'present.1.value']);
+  // Optimum's names: logits per new token, present over past plus new tokens.
+  expect(file.outputs[0]?.shape).toEqual(['batch_size', 'sequence_length', 96]);
+  for (const output of file.outputs.slice(1)) expect(output.shape).toEqual(['batch_size', 2, 'past_sequence_length + sequence_length', 16]);
   await expectValidated(result, 1e-4);
 
   const session = await ort.InferenceSession.create(file.path);

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -16,7 +16,7 @@ let models: Record<string, TinyModel>;
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'gpux-pytorch-vision-'));
-  models = await makeTinyModels(path.join(root, 'models'), ['resnet', 'vit', 'whisper', 'wav2vec2', 'torchscript', 'torch-export', 'torchvision']);
+  models = await makeTinyModels(path.join(root, 'models'), ['resnet', 'vit', 'whisper', 'wav2vec2', 'wav2vec2-classifier', 'torchscript', 'torch-export', 'torchvision', 'guarded-module']);
 }, 300_000);
 
 afterAll(async () => {
@@ -81,7 +81,37 @@ it('exports Wav2Vec2 CTC with a dynamic audio length', async () => {
   expect(result.task).toBe('automatic-speech-recognition');
   expect(result.files[0]?.inputs[0]).toEqual({ name: 'input_values', dtype: 'float32', shape: ['batch_size', 'sequence_length'] });
   expect(result.referenceCases.map((entry) => entry.inputs.input_values?.shape)).toEqual([[1, 1600], [2, 2720]]);
+  // One logits row per audio frame, under a short name instead of the conv-length formula.
+  expect(result.files[0]?.outputs[0]).toEqual({ name: 'logits', dtype: 'float32', shape: ['batch_size', 'num_frames', 20] });
+  expect(result.referenceCases.map((entry) => entry.outputs.logits?.shape)).toEqual([[1, 79, 20], [2, 135, 20]]);
   await expectValidated(result, 1e-4);
+}, 300_000);
+
+it('exports Wav2Vec2ForSequenceClassification as audio-classification', async () => {
+  const source = { path: models['wav2vec2-classifier']!.path, kind: 'directory' as const };
+  expect((await adapter.detect(source))?.task).toBe('audio-classification');
+  const result = await exportSource('wav2vec2-classifier', source);
+  expect(result.task).toBe('audio-classification');
+  expect(result.architecture).toBe('Wav2Vec2ForSequenceClassification');
+  expect(result.files[0]?.inputs).toEqual([{ name: 'input_values', dtype: 'float32', shape: ['batch_size', 'sequence_length'] }]);
+  expect(result.files[0]?.outputs).toEqual([{ name: 'logits', dtype: 'float32', shape: ['batch_size', 4] }]);
+  expect(result.modelConfig).toMatchObject({ model_type: 'wav2vec2', sampling_rate: 16000 });
+  await expectValidated(result, 1e-4);
+}, 300_000);
+
+it('falls back to the TorchScript exporter when torch.export cannot guard on a data-dependent branch, and says why', async () => {
+  const spec = models['guarded-module']!;
+  const result = await exportSource('guarded-module', { path: path.join(spec.path, spec.module!), kind: 'file' }, {
+    inputSpec: [{ name: 'features', dtype: 'float32', shape: ['batch_size', 'sequence_length', 6] }],
+    adapterOptions: { allowPythonModule: true, outputNames: ['scores'] },
+  });
+  expect(result.exporter).toBe('torch.onnx.export(dynamo=False)');
+  expect(result.notes.join('\n')).toContain('the dynamo exporter (torch.export) failed with torch.fx.experimental.symbolic_shapes.GuardOnDataDependentSymNode: Could not guard on data-dependent expression');
+  expect(result.notes.join('\n')).toContain('the TorchScript exporter (torch.onnx.export(dynamo=False)) ran instead');
+  expect(result.files[0]?.outputs).toEqual([{ name: 'scores', dtype: 'float32', shape: ['batch_size', 'sequence_length', 3] }]);
+  // The traced graph (the no-NaN branch) has dynamic batch and sequence: both cases match PyTorch.
+  expect(new Set(result.referenceCases.map((entry) => JSON.stringify(entry.inputs.features?.shape))).size).toBe(2);
+  await expectValidated(result, 1e-5);
 }, 300_000);
 
 it('exports torchvision resnet50 (random weights) from a module:function spec', async () => {
@@ -99,10 +129,14 @@ it('exports torchvision resnet50 (random weights) from a module:function spec', 
 it('exports a TorchScript file with the TorchScript exporter', async () => {
   const result = await exportSource('torchscript', { path: models.torchscript!.path, kind: 'file' }, {
     inputSpec: [{ name: 'images', dtype: 'float32', shape: ['batch_size', 3, 'height', 'width'] }],
-    adapterOptions: { dimSizes: { height: 16, width: 16 } },
+    // The TorchScript exporter writes inline weights; the adapter moves them to external data.
+    adapterOptions: { dimSizes: { height: 16, width: 16 }, externalDataThresholdBytes: 512 },
   });
   expect(result.exporter).toBe('torch.onnx.export(dynamo=False)');
   expect(result.files[0]?.outputs).toEqual([{ name: 'output', dtype: 'float32', shape: ['batch_size', 5] }]);
+  expect((await readdir(path.dirname(result.files[0]!.path))).sort()).toEqual(['model.onnx', 'model.onnx.data']);
+  // The 3x3 conv's 8 * 3 * 3 * 3 float32 weights are in the data file.
+  expect((await stat(path.join(path.dirname(result.files[0]!.path), 'model.onnx.data'))).size).toBeGreaterThanOrEqual(864);
   await expectValidated(result, 1e-4);
 }, 300_000);
 

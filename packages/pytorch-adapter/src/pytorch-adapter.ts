@@ -56,6 +56,10 @@ function validateRequest(request: ExportRequest): void {
   if (request.opset !== undefined && (!Number.isInteger(request.opset) || request.opset < 7)) {
     throw new RangeError(`request.opset must be an integer of at least 7, received ${String(request.opset)}`);
   }
+  const threshold = request.adapterOptions?.externalDataThresholdBytes;
+  if (threshold !== undefined && (typeof threshold !== 'number' || !Number.isInteger(threshold) || threshold < 1)) {
+    throw new RangeError(`adapterOptions.externalDataThresholdBytes must be a positive integer, received ${JSON.stringify(threshold)}`);
+  }
   const exporter = request.adapterOptions?.exporter;
   if (exporter !== undefined && !exporters.includes(exporter as PytorchExporter)) {
     throw new RangeError(`adapterOptions.exporter must be one of ${exporters.join(', ')}, received ${JSON.stringify(exporter)}`);

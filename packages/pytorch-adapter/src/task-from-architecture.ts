@@ -30,10 +30,26 @@ const suffixes: Array<[string, PytorchTask]> = [
   ['Model', 'feature-extraction'],
 ];
 
+/** `model_type`s of audio encoders whose `...ForSequenceClassification` classifies audio, not text. */
+const audioModelTypes = new Set([
+  'wav2vec2',
+  'wav2vec2-conformer',
+  'wav2vec2-bert',
+  'hubert',
+  'wavlm',
+  'data2vec-audio',
+  'unispeech',
+  'unispeech-sat',
+  'sew',
+  'sew-d',
+  'whisper',
+  'audio-spectrogram-transformer',
+]);
+
 /**
  * Infers the export task from a transformers architecture class name, the way the Python side does
- * (python/tasks.py): `BertForMaskedLM` -> `fill-mask`, `GPT2LMHeadModel` -> `text-generation-with-past`.
- * Audio models whose architecture ends in `ForSequenceClassification` are corrected at export.
+ * (python/tasks.py): `BertForMaskedLM` -> `fill-mask`, `GPT2LMHeadModel` -> `text-generation-with-past`,
+ * `Wav2Vec2ForSequenceClassification` (an audio `modelType`) -> `audio-classification`.
  *
  * @example
  * ```ts
@@ -45,5 +61,7 @@ export function taskFromArchitecture(architecture: string | undefined, modelType
   if (architecture.endsWith('ForConditionalGeneration') && (modelType === 'whisper' || modelType === 'speech_to_text')) {
     return 'automatic-speech-recognition';
   }
-  return suffixes.find(([suffix]) => architecture.endsWith(suffix))?.[1];
+  const task = suffixes.find(([suffix]) => architecture.endsWith(suffix))?.[1];
+  if (task === 'text-classification' && modelType !== undefined && audioModelTypes.has(modelType)) return 'audio-classification';
+  return task;
 }

@@ -10,10 +10,14 @@ const execFileAsync = promisify(execFile);
 
 /** What the fixture script reports per model. */
 export interface TinyModel {
+  /** pickle-payload: the file that unpickling its payload would create. */
+  marker?: string;
   path: string;
   module?: string;
   prompt?: number[];
   greedyTokens?: number[];
+  /** bert-qa: bytes of its weights (float32). */
+  weightBytes?: number;
 }
 
 /** The interpreter of the PyTorch environment (GPUX_PYTHON, else the managed one). Test helper. */
