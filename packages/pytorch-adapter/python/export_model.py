@@ -4,6 +4,7 @@ ExportResult fields through gpux_bridge."""
 
 from __future__ import annotations
 
+import gc
 import os
 import platform
 import sys
@@ -92,6 +93,7 @@ def handle(request: Dict[str, Any], bridge) -> Dict[str, Any]:
     bridge.progress("export", 2, "loading torch")
     import torch
 
+    from inline_external_data import inline_external_data
     from io_detection import make_inputs
     from onnx_export import EXTERNAL_DATA_THRESHOLD, finalize_onnx, export_plan, move_model
 
@@ -105,7 +107,7 @@ def handle(request: Dict[str, Any], bridge) -> Dict[str, Any]:
     threshold = int(options.get("externalDataThresholdBytes") or EXTERNAL_DATA_THRESHOLD)
     notes: List[str] = []
     plans, task, architecture, model_config = _plans(request, bridge, notes)
-    files, cases, exporters = [], [], []
+    files, cases, exporters, written = [], [], [], []
     for number, plan in enumerate(plans):
         bridge.progress("export", 10 + 80 * number / len(plans), f"exporting {plan.name}")
         sample = make_inputs(plan.inputs, plan.export_sizes, plan.facts, seed=7)
@@ -113,17 +115,24 @@ def handle(request: Dict[str, Any], bridge) -> Dict[str, Any]:
         path, exporter, external = export_plan(plan, sample, scratch, opset, choice, notes, threshold)
         exporters.append(exporter)
         inputs, outputs, fixed = finalize_onnx(path, plan, external)
-        data_files = sorted(name for name in os.listdir(scratch) if name != os.path.basename(path))
-        if data_files:
-            notes.append(f"{plan.name}: the weights are stored as ONNX external data in {', '.join(data_files)} "
-                         "beside the .onnx file; keep the files together.")
         for name, value in fixed.items():
             notes.append(f"{plan.name}: the exporter fixed the dim '{name}' to {value}; inputs must use that size.")
         if case_count > 0:
             bridge.progress("export", 10 + 80 * (number + 0.7) / len(plans), f"reference outputs for {plan.name}")
             cases += _write_cases(plan, request, fixed, case_count)
+        written.append((plan.name, path, external, inputs, outputs))
+    # The torch model is no longer needed: free it before weights are streamed into single files.
+    del plans, sample
+    gc.collect()
+    for name, path, external, inputs, outputs in written:
+        if not external:
+            inline_external_data(path)
+        data_files = sorted(entry for entry in os.listdir(os.path.dirname(path)) if entry != os.path.basename(path))
+        if data_files:
+            notes.append(f"{name}: the weights are stored as ONNX external data in {', '.join(data_files)} "
+                         "beside the .onnx file; keep the files together.")
         final_path = move_model(path, request["outputDirectory"])
-        files.append({"name": plan.name, "path": final_path, "inputs": inputs, "outputs": outputs})
+        files.append({"name": name, "path": final_path, "inputs": inputs, "outputs": outputs})
     return {
         "files": files,
         "task": task,

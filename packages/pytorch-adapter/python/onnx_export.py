@@ -87,7 +87,9 @@ def export_plan(plan: ExportPlan, sample: List[torch.Tensor], directory: str, op
         try:
             with torch.no_grad():
                 if exporter == "dynamo":
-                    _dynamo(plan, sample, path, opset, external)
+                    # Always external here: renaming and checking then touch only the graph, and the
+                    # caller streams the weights back into one file when that is wanted.
+                    _dynamo(plan, sample, path, opset, True)
                 else:
                     _torchscript(plan, sample, path, opset)
             if index > 0:
