@@ -36,8 +36,10 @@ def inline_external_data(path: str) -> List[str]:
     import onnx
     from onnx.external_data_helper import uses_external_data
 
-    model = onnx.load(path, load_external_data=False)
     directory = os.path.dirname(path)
+    if all(name == os.path.basename(path) for name in os.listdir(directory)):
+        return []  # already one file (the TorchScript exporter writes weights inline)
+    model = onnx.load(path, load_external_data=False)
     # (serialized tensor without raw_data, data file, offset, length)
     pieces: List[Tuple[bytes, Optional[str], int, int]] = []
     for tensor in model.graph.initializer:
