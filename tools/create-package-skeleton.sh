@@ -12,18 +12,9 @@ mkdir -p "$dir/src"
 }
 JSON
 [ -f "$dir/tsup.config.ts" ] || cat > "$dir/tsup.config.ts" <<'TS'
-import { defineConfig } from 'tsup';
+import { createPackageBuildConfig } from '../../tsup.base';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  shims: true,
-  target: 'node20',
-  tsconfig: 'tsconfig.build.json',
-});
+export default createPackageBuildConfig();
 TS
 [ -f "$dir/tsconfig.build.json" ] || cat > "$dir/tsconfig.build.json" <<JSON
 {

@@ -1,12 +1,3 @@
-import { defineConfig } from 'tsup';
+import { createPackageBuildConfig } from '../../tsup.base';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  shims: true,
-  target: 'node20',
-  tsconfig: 'tsconfig.build.json',
-});
+export default createPackageBuildConfig();
