@@ -1,5 +1,5 @@
 /** Options and results of {@link quantizeModel}. */
-import type { ProgressCallback } from '@gpux/converter-core';
+import type { HostTensor, ProgressCallback } from '@gpux/converter-core';
 import type { QuantizedIntegerType } from './quantization-math';
 
 /**
@@ -25,12 +25,8 @@ export type QuantizationFormat = 'qoperator' | 'qdq';
 /** How static quantization turns calibration statistics into activation ranges. */
 export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy';
 
-/** A dense tensor fed to onnxruntime (same layout as onnxruntime-node's Tensor). */
-export interface QuantizationTensor {
-  dtype: 'float32' | 'int64' | 'int32' | 'bool' | 'uint8' | 'int8' | 'float64';
-  shape: number[];
-  data: Float32Array | BigInt64Array | Int32Array | Uint8Array | Int8Array | Float64Array;
-}
+/** A dense tensor fed to onnxruntime: converter-core's {@link HostTensor}. */
+export type QuantizationTensor = HostTensor;
 
 /** One set of model inputs by name. */
 export type QuantizationFeeds = Record<string, QuantizationTensor>;
