@@ -7,19 +7,10 @@ import { dataTypeByteLength, dataTypeFromName, dataTypeName } from './data-type'
 import { isExternalTensor, readExternalTensorBytes } from './external-data';
 import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits } from './float16';
 import type { TensorProto } from './onnx-types';
+import type { TensorData } from '../tensor/host-tensor';
 
-/** The typed arrays tensor values are returned in. */
-export type TensorTypedArray =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array;
+/** The typed arrays tensor values are returned in (the same set as a {@link HostTensor}'s data). */
+export type TensorTypedArray = TensorData;
 
 /** Options of {@link tensorToTypedArray}. */
 export interface TensorToTypedArrayOptions {
