@@ -4,6 +4,7 @@
  * each for the whole project).
  */
 import {
+  ConversionError,
   createInferenceSession,
   generateInputs,
   hostTensorToOrt,
@@ -40,7 +41,18 @@ export async function runFeeds(session: InferenceSession, feeds: QuantizationFee
     if (tensor === undefined) throw new TypeError(`The feeds have no value for model input "${name}" (they have ${Object.keys(feeds).join(', ')}).`);
     ortFeeds[name] = hostTensorToOrt(tensor);
   }
-  const results = await session.run(ortFeeds, outputNames ?? session.outputNames);
+  let results: InferenceSession.ReturnType;
+  try {
+    results = await session.run(ortFeeds, outputNames ?? session.outputNames);
+  } catch (error) {
+    const shapes = Object.entries(feeds).map(([name, tensor]) => `${name}[${tensor.shape.join('x')}]`).join(', ');
+    throw new ConversionError(
+      'VALIDATION_FAILED',
+      `onnxruntime-node could not run the model on the check inputs (${shapes}): ${error instanceof Error ? error.message : String(error)}. ` +
+        'For text models pass `vocabSize` (token ids are drawn below it, default 100) or your own `validationInputs`.',
+      { cause: error },
+    );
+  }
   const outputs = new Map<string, { shape: number[]; values: Float64Array }>();
   for (const [name, value] of Object.entries(results)) {
     if (value.type === 'float32' || value.type === 'float64' || value.type === 'float16') {
