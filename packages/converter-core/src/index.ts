@@ -1,3 +1,5 @@
+// The root of GPUX's caches, shared with @gpux/model-manager (adapters reach it through core).
+export { resolveGpuxCacheDirectory } from '@gpux/model-manager';
 export { ConversionError } from './conversion-error';
 export type { ConversionErrorCode, ConversionErrorOptions } from './conversion-error';
 export { drainEvents } from './progress-event';

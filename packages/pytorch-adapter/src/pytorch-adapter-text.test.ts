@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 
 import type { ExportRequest, ExportResult } from '@gpux/converter-core';
 import { drainEvents } from '@gpux/converter-core';
-import { resolveGpuxCacheDirectory } from '@gpux/model-manager';
+import { resolveGpuxCacheDirectory } from '@gpux/converter-core';
 import * as ort from 'onnxruntime-node';
 
 import { createPytorchAdapter } from './pytorch-adapter';

@@ -6,7 +6,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { resolveGpuxCacheDirectory } from '@gpux/model-manager';
+import { resolveGpuxCacheDirectory } from '@gpux/converter-core';
 
 const execFileAsync = promisify(execFile);
 
