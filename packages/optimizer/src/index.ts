@@ -33,6 +33,8 @@ export type { AttentionLayerReport, FusionReport } from './fusions/fusion-report
 // float16 (src/fp16)
 export { convertToFloat16 } from './fp16/convert-to-float16';
 export type { ConvertToFloat16Options, Float16Report } from './fp16/convert-to-float16';
+export { convertModelToFloat16, convertModelToFloat16Iter } from './fp16/convert-model-to-float16';
+export type { ConvertModelToFloat16Options, ConvertModelToFloat16Result } from './fp16/convert-model-to-float16';
 export { DEFAULT_FLOAT16_OP_BLOCK_LIST } from './fp16/float16-op-block-list';
 export { countCastChains, removeRedundantCasts } from './fp16/remove-redundant-casts';
 // Pipeline stages (src/stages)

@@ -76,6 +76,18 @@ describe('optimizeModel', () => {
     expect(model.graph!.initializer.filter(isExternalTensor).map((tensor) => tensor.name).sort()).toEqual(['w1', 'w2']);
   });
 
+  test('O4 on a model with external data converts every weight and still writes external data', async () => {
+    const externalInput = path.join(directory, 'external', 'model.onnx');
+    const outputPath = path.join(directory, 'external-O4', 'model_O4.onnx');
+    const result = await optimizeModel(externalInput, outputPath, { level: 'O4' });
+    expect(result.externalDataPath).toBe(`${outputPath}.data`);
+    expect(result.validation?.passed).toBe(true);
+    const model = await loadOnnxModel(outputPath);
+    expect(model.graph!.initializer.filter(isExternalTensor).map((tensor) => [tensor.name, tensor.dataType])).toEqual(
+      expect.arrayContaining([['w1', DataType.FLOAT16], ['w2', DataType.FLOAT16]]),
+    );
+  });
+
   test('the target option lowers the IR version when nothing newer is used', async () => {
     const ir11Input = path.join(directory, 'ir11.onnx');
     await saveOnnxModel(buildSampleModel({ irVersion: 11 }), ir11Input);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { ProgressCallback, ProgressEvent, ValidationReport, ValidationTolerances } from '@gpux/converter-core';
 import { compareOnnxModelsIter, drainEvents, loadOnnxModel, saveOnnxModelIter } from '@gpux/converter-core';
 import type { ConvertToFloat16Options, Float16Report } from './fp16/convert-to-float16';
+import { resolveExternalDataMode } from './fp16/resolve-external-data-mode';
 import type { FusionReport } from './fusions/fusion-report';
 import { applyOptimizationLevel } from './levels/apply-optimization-level';
 import { levelTolerances, parseOptimizationLevel, type OptimizationLevel } from './levels/optimization-level';
@@ -86,6 +87,8 @@ export async function* optimizeModelIter(inputPath: string, outputPath: string, 
   try {
     const model = await loadOnnxModel(inputPath);
     const before = model.graph?.node.length ?? 0;
+    // Decided before the rewrite: O4 replaces every external float32 weight by an in-memory float16 one.
+    const externalData = resolveExternalDataMode(model, options.externalData);
     const applied = await applyOptimizationLevel(model, {
       level,
       workDirectory,
@@ -111,7 +114,7 @@ export async function* optimizeModelIter(inputPath: string, outputPath: string, 
       result.notes.push(...result.target.applied, ...result.target.unfixable);
     }
     result.nodeCount.after = optimized.graph?.node.length ?? 0;
-    const saved = yield* saveOnnxModelIter(optimized, outputPath, { externalData: options.externalData ?? 'auto', ...(signal === undefined ? {} : { signal }) });
+    const saved = yield* saveOnnxModelIter(optimized, outputPath, { externalData, ...(signal === undefined ? {} : { signal }) });
     result.bytes = saved.bytes + saved.externalDataBytes;
     if (saved.externalDataPath !== undefined) result.externalDataPath = saved.externalDataPath;
     if (options.validate ?? true) {

@@ -17,6 +17,7 @@ import {
 import { allNames, graphInputNames, mainGraph, renameOuterReads, replaceReads, uniqueName } from '../passes/graph-names';
 import { removeUnusedNodes } from '../passes/remove-unused-nodes';
 import { DEFAULT_FLOAT16_OP_BLOCK_LIST, FLOAT32_ONLY_INPUTS } from './float16-op-block-list';
+import { toFloat16Tensor } from './float16-tensor';
 import { inferElementTypes } from './infer-element-types';
 import { countCastChains, removeRedundantCasts } from './remove-redundant-casts';
 
@@ -125,7 +126,10 @@ export function convertToFloat16(model: ModelProto, options: ConvertToFloat16Opt
     }
     representation.set(name, HALF);
     report.initializersConverted += 1;
-    return toFloat16Tensor(tensor, minPositive, maxFinite, baseDirectory, report);
+    // One tensor at a time, read in chunks: only float16 results accumulate, never the float32 weights.
+    const converted = toFloat16Tensor(tensor, { minPositive, maxFinite }, baseDirectory);
+    report.valuesClamped += converted.valuesClamped;
+    return converted.tensor;
   });
 
   const castCache = new Map<string, string>();
@@ -203,23 +207,6 @@ function summarize(operators: string[]): string {
   const counts = new Map<string, number>();
   for (const operator of operators) counts.set(operator, (counts.get(operator) ?? 0) + 1);
   return [...counts].map(([operator, count]) => `${count} ${operator}`).join(', ');
-}
-
-function toFloat16Tensor(tensor: TensorProto, minPositive: number, maxFinite: number, baseDirectory: string | undefined, report: Float16Report): TensorProto {
-  const values = tensorToTypedArray(tensor, baseDirectory === undefined ? {} : { baseDirectory }) as Float32Array;
-  const clamped = new Float32Array(values.length);
-  for (let index = 0; index < values.length; index += 1) {
-    const value = values[index]!;
-    const magnitude = Math.abs(value);
-    let result = value;
-    if (magnitude > 0 && magnitude < minPositive) result = Math.sign(value) * minPositive;
-    else if (magnitude > maxFinite && Number.isFinite(value)) result = Math.sign(value) * maxFinite;
-    if (result !== value) report.valuesClamped += 1;
-    clamped[index] = result;
-  }
-  const converted = createTensor(tensor.name ?? '', HALF, tensor.dims.map(Number), clamped);
-  if (tensor.docString !== undefined) converted.docString = tensor.docString;
-  return converted;
 }
 
 /** Float outputs of Cast, Constant and ConstantOfShape become float16 inside a float16 region. */

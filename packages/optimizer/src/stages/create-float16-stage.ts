@@ -1,8 +1,7 @@
 /** The pipeline stage of float16 conversion. */
 import type { ModelVariantStage, ProgressEvent, ValidationTolerances, VariantResult } from '@gpux/converter-core';
-import { loadOnnxModel, saveOnnxModelIter } from '@gpux/converter-core';
-import { convertToFloat16, type ConvertToFloat16Options } from '../fp16/convert-to-float16';
-import { optimizeGraph } from '../passes/optimize-graph';
+import { convertModelToFloat16Iter } from '../fp16/convert-model-to-float16';
+import type { ConvertToFloat16Options } from '../fp16/convert-to-float16';
 import { toolVersions } from './create-optimization-stage';
 import { forwardEvents } from './forward-events';
 
@@ -25,7 +24,8 @@ export const FLOAT16_TOLERANCES: Readonly<ValidationTolerances> = { atol: 2e-2, 
 /**
  * Creates the `ModelVariantStage` that converts each exported file to float16 (phase
  * `'quantize'`, file `<name>_fp16.onnx` as transformers.js names it), keeping float32 inputs and
- * outputs by default.
+ * outputs by default. Weights are converted one at a time (see `convertModelToFloat16`), and the
+ * output keeps external data when the input had it.
  *
  * @example
  * ```ts
@@ -43,17 +43,8 @@ export function createFloat16Stage(options: Float16StageOptions = {}): ModelVari
     ...(inputFrom === undefined ? {} : { inputFrom }),
     options: settings,
     async *run({ modelPath, outputPath, signal }): AsyncGenerator<ProgressEvent, VariantResult, void> {
-      const model = await loadOnnxModel(modelPath);
-      const notes: string[] = [];
-      if (optimizeGraphFirst) {
-        const { reports } = optimizeGraph(model);
-        const removed = reports.reduce((sum, report) => sum + (report.counts.nodesRemoved ?? 0) + (report.counts.nodesFolded ?? 0), 0);
-        if (removed > 0) notes.push(`Graph passes removed or folded ${removed} node(s) before the conversion.`);
-      }
-      const report = convertToFloat16(model, conversion);
-      notes.push(`${report.nodesInFloat16} node(s) in float16, ${report.initializersConverted} initializer(s) converted, ${report.castsInserted} Cast(s) inserted and ${report.castsRemoved} redundant Cast(s) removed.`, ...report.notes);
-      yield* forwardEvents(saveOnnxModelIter(model, outputPath, { externalData: 'auto', ...(signal === undefined ? {} : { signal }) }));
-      return { notes, toolVersions: toolVersions(), details: { float16: report } };
+      const result = yield* forwardEvents(convertModelToFloat16Iter(modelPath, outputPath, { ...conversion, optimizeGraphFirst, ...(signal === undefined ? {} : { signal }) }));
+      return { notes: result.notes, toolVersions: toolVersions(), details: { float16: result.report } };
     },
   };
 }
