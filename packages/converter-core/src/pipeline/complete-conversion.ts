@@ -1,12 +1,15 @@
 import path from 'node:path';
 import type { ConverterAdapter, DetectionResult, ExportResult, ModelSource } from '../adapter';
+import { ConversionError } from '../conversion-error';
 import type { ProgressEvent } from '../progress-event';
-import { buildGpuxConfig, renderGpuxConfig } from '../report/build-gpux-config';
+import { buildConversionReport } from '../report/build-conversion-report';
+import { buildGpuxConfig, gpuxModelName, renderGpuxConfig } from '../report/build-gpux-config';
 import type { ConversionReport } from '../report/conversion-report';
 import { readSourceConfigs } from '../report/read-source-configs';
 import type { ValidationDimsOptions } from '../validation/default-validation-dims';
+import { describeValidationFailures } from '../validation/validation-report';
 import type { ConvertOptions } from './convert-options';
-import { processPeakRssBytes, runPhase, type PhaseRecord } from './phase-runner';
+import { runPhase, type PhaseRecord } from './phase-runner';
 import { runModelStages } from './run-model-stages';
 import { collectArtifacts, CONVERSION_REPORT_FILE, copySourceFiles, GPUX_CONFIG_FILE, sourceConfigDirectory, writeTextFile } from './write-conversion-output';
 
@@ -42,6 +45,11 @@ function validationHints(modelConfig: Record<string, unknown>, preprocessor: Rec
 /**
  * Validates the export, runs the variant stages and writes configs, `gpux.yml` and
  * `conversion-report.json` into the build directory.
+ *
+ * @throws ConversionError `VALIDATION_FAILED` when a validation fails, before anything is written
+ *   beyond the models: `details.report` is the conversion report so far (validation numbers per
+ *   output included, `artifacts` empty, `failure` set), `details.validation` the failed
+ *   validation, `details.path` its file.
  */
 export async function* completeConversion(input: CompleteConversionInput): AsyncGenerator<ProgressEvent, { report: ConversionReport; mainModelPath: string }, void> {
   const { buildDirectory, source, exportResult, options, phases } = input;
@@ -69,15 +77,32 @@ export async function* completeConversion(input: CompleteConversionInput): Async
   if (mainFile === undefined) throw new TypeError('The export result lists no files.');
   const mainModelPath = relative(mainFile.path);
 
+  const reportInput = {
+    source,
+    detection: input.detection,
+    adapter: input.adapter,
+    exportResult,
+    stages,
+    phases,
+    toolVersions: input.toolVersions,
+  };
+  if (stages.failure !== undefined) {
+    const { path: failedPath, report: failed } = stages.failure;
+    const message =
+      `Validation of ${failedPath} against ${failed.reference} failed: ${describeValidationFailures(failed)}. Nothing was written. ` +
+      'If these differences are acceptable, loosen the tolerances (atol/rtol); otherwise report the model to the exporter.';
+    const report = buildConversionReport({ ...reportInput, artifacts: [], failure: { code: 'VALIDATION_FAILED', message, path: failedPath } });
+    throw new ConversionError('VALIDATION_FAILED', message, { details: { report, validation: failed, path: failedPath } });
+  }
+
   const report = yield* runPhase(phases, 'write', undefined, async function* () {
     yield* [];
     await copySourceFiles(configDirectory, buildDirectory, signal);
     const variantPaths: Record<string, string> = {};
     for (const [file, model] of stages.models) if (file !== mainModelPath) variantPaths[`${model.modelName}:${model.variant}`] = file;
     const sourceId = source.id ?? source.path;
-    const name = path.basename(sourceId).replace(/\.[^.]+$/, '') || 'model';
     const gpuxConfig = buildGpuxConfig({
-      name,
+      name: gpuxModelName(source),
       sourceId,
       ...(source.revision === undefined ? {} : { revision: source.revision }),
       task: exportResult.task,
@@ -91,36 +116,7 @@ export async function* completeConversion(input: CompleteConversionInput): Async
     });
     await writeTextFile(path.join(buildDirectory, GPUX_CONFIG_FILE), renderGpuxConfig(gpuxConfig));
     const artifacts = await collectArtifacts(buildDirectory, stages.models, signal);
-    const built: ConversionReport = {
-      formatVersion: 1,
-      createdAt: new Date().toISOString(),
-      source: {
-        ...(source.id === undefined ? {} : { id: source.id }),
-        ...(source.revision === undefined ? {} : { revision: source.revision }),
-        format: input.detection.format,
-        path: source.path,
-        kind: source.kind,
-      },
-      framework: input.detection.framework,
-      detection: input.detection,
-      adapter: input.adapter.name,
-      task: exportResult.task,
-      ...(exportResult.architecture === undefined ? {} : { architecture: exportResult.architecture }),
-      opset: exportResult.opset,
-      exporter: exportResult.exporter,
-      notes: [...exportResult.notes, ...stages.variants.flatMap((variant) => variant.notes.map((note) => `${variant.name}: ${note}`))],
-      toolVersions: { ...exportResult.toolVersions, ...stages.toolVersions, ...input.toolVersions },
-      models: [...stages.models].map(([file, model]) => {
-        const exported = exportResult.files.find((candidate) => candidate.name === model.modelName) as ExportResult['files'][number];
-        return { path: file, modelName: model.modelName, variant: model.variant, inputs: exported.inputs, outputs: exported.outputs };
-      }),
-      artifacts,
-      validation: stages.validation,
-      variants: stages.variants,
-      phases: [...phases],
-      ...(exportResult.peakRssBytes === undefined ? {} : { exportChildPeakRssBytes: exportResult.peakRssBytes }),
-      peakRssBytes: processPeakRssBytes(),
-    };
+    const built = buildConversionReport({ ...reportInput, artifacts });
     await writeTextFile(path.join(buildDirectory, CONVERSION_REPORT_FILE), `${JSON.stringify(built, null, 2)}\n`);
     return built;
   });

@@ -7,6 +7,7 @@ import { ConversionCache, LocalModelManager } from '@gpux/model-manager';
 import { parse } from 'yaml';
 import { ConversionError } from '../conversion-error';
 import type { ProgressEvent } from '../progress-event';
+import type { ConversionReport } from '../report/conversion-report';
 import type { ValidationReport } from '../validation/validation-report';
 import { linearModel, writeTestOnnxModel } from '../validation/test-support/build-test-onnx-model';
 import { convert } from './convert';
@@ -98,7 +99,8 @@ describe('convert', () => {
     const exportValidation = report.validation[0]!.report as ValidationReport;
     expect(exportValidation.cases.map((entry) => entry.label)).toEqual(['batch_size=1', 'batch_size=3']);
     expect(exportValidation.cases[1]!.outputs[0]!.maxAbsDiff!).toBeLessThan(1e-5);
-    expect(report.validation[1]!.report!.reference).toContain('model.onnx');
+    expect(report.validation[1]!.report!.reference).toBe('onnx/model.onnx');
+    expect(report.validation[1]!.report!.modelPath).toBe('onnx/model_quantized.onnx');
     expect(report.validation[1]!.report!.cases[0]!.outputs[0]!.maxAbsDiff).toBe(0);
     expect(report.phases.find((phase) => phase.phase === 'export')).toMatchObject({ label: 'linear-test', childPeakRssBytes: 12_345_678 });
     expect(report.variants).toEqual([{ name: 'quantize-copy', phase: 'quantize', files: ['onnx/model_quantized.onnx'], notes: ['copied'] }]);
@@ -129,16 +131,23 @@ describe('convert', () => {
   it('fails with VALIDATION_FAILED (numbers in the report) when the export disagrees with the reference, writing nothing', async () => {
     const error = await convert({ source: sourceDirectory, adapters: [new LinearTestAdapter({ referenceOffset: 0.5 })], outputDirectory }).catch((caught: unknown) => caught);
     expect(ConversionError.hasCode(error, 'VALIDATION_FAILED')).toBe(true);
-    const report = (error as ConversionError).details.report as ValidationReport;
-    expect(report.cases[0]!.outputs[0]!.maxAbsDiff!).toBeCloseTo(0.5, 5);
+    const details = (error as ConversionError).details as { report: ConversionReport; validation: ValidationReport; path: string };
+    expect(details.path).toBe('onnx/model.onnx');
+    expect(details.validation.cases[0]!.outputs[0]!.maxAbsDiff!).toBeCloseTo(0.5, 5);
+    expect(details.report.validation).toEqual([{ path: 'onnx/model.onnx', variant: 'fp32', status: 'failed', report: details.validation }]);
+    expect(details.report.failure).toMatchObject({ code: 'VALIDATION_FAILED', path: 'onnx/model.onnx' });
+    expect(details.report.phases.map((phase) => phase.phase)).toEqual(['resolve', 'detect', 'export', 'validate']);
+    expect(details.report.artifacts).toEqual([]);
+    expect((error as Error).message).toContain('onnx/model.onnx against reference-outputs failed');
     expect(await siblingsOf(outputDirectory)).toEqual([]);
   });
 
   it('fails when a variant disagrees with the export', async () => {
     const error = await convert({ source: sourceDirectory, adapters: [new LinearTestAdapter()], outputDirectory, variants: [biasStage] }).catch((caught: unknown) => caught);
     expect(ConversionError.hasCode(error, 'VALIDATION_FAILED')).toBe(true);
-    const report = (error as ConversionError).details.report as ValidationReport;
-    expect(report.modelPath).toMatch(/model_int8\.onnx$/);
+    const report = (error as ConversionError).details.validation as ValidationReport;
+    expect(report.modelPath).toBe('onnx/model_int8.onnx');
+    expect(report.reference).toBe('onnx/model.onnx');
     expect(report.cases[0]!.outputs[0]!.maxAbsDiff!).toBeCloseTo(0.25, 5);
     expect(existsSync(outputDirectory)).toBe(false);
   });

@@ -1,13 +1,15 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { ExportResult, ExportedModelFile } from '../adapter';
+import type { ExportResult, ExportedModelFile, TensorSpec } from '../adapter';
 import { ConversionError } from '../conversion-error';
 import type { ProgressEvent } from '../progress-event';
 import type { ArtifactValidationRecord, VariantRecord } from '../report/conversion-report';
+import { inspectModelInterface } from '../report/inspect-model-interface';
 import { compareOnnxModelsIter } from '../validation/compare-onnx-models';
 import type { ValidationDimsOptions } from '../validation/default-validation-dims';
 import { throwIfCancelled } from '../validation/throw-if-cancelled';
 import { validateOnnxModelIter } from '../validation/validate-onnx-model';
+import type { ValidationReport } from '../validation/validation-report';
 import type { ValidationTolerances } from '../validation/validation-tolerances';
 import type { ModelVariantStage } from './model-variant-stage';
 import { runPhase, type PhaseRecord } from './phase-runner';
@@ -27,16 +29,40 @@ export interface ModelStagesContext {
   signal?: AbortSignal;
 }
 
+/** An ONNX file of the output: its variant, the exported file it derives from, and its own IO. */
+export interface StagedModel {
+  variant: string;
+  modelName: string;
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+}
+
 /** What the validate / variant phases produced. */
 export interface ModelStagesResult {
   validation: ArtifactValidationRecord[];
   variants: VariantRecord[];
-  /** Relative path of each ONNX file -> its variant and exported model name. */
-  models: Map<string, { variant: string; modelName: string }>;
+  /** Relative path of each ONNX file -> its variant, exported model name and IO. */
+  models: Map<string, StagedModel>;
   toolVersions: Record<string, string>;
+  /** The first validation that failed; the stages stop there (its record has status `failed`). */
+  failure?: { path: string; report: ValidationReport };
 }
 
 const relativeTo = (root: string, file: string): string => path.relative(root, file).split(path.sep).join('/');
+
+/** The report with its file paths made relative to the output directory (the build directory is renamed). */
+function relativeReport(report: ValidationReport, root: string): ValidationReport {
+  const relativePath = (file: string): string => (path.isAbsolute(file) ? relativeTo(root, file) : file);
+  return { ...report, modelPath: relativePath(report.modelPath), reference: relativePath(report.reference) };
+}
+
+/** Records a validation; returns false (and sets `result.failure`) when it failed. */
+function recordValidation(result: ModelStagesResult, root: string, relative: string, variant: string, report: ValidationReport): boolean {
+  const kept = relativeReport(report, root);
+  result.validation.push({ path: relative, variant, status: report.passed ? 'passed' : 'failed', report: kept });
+  if (!report.passed) result.failure = { path: relative, report: kept };
+  return report.passed;
+}
 
 async function assertExportedFile(file: ExportedModelFile, onnxDirectory: string): Promise<void> {
   const inside = !path.relative(onnxDirectory, file.path).startsWith('..');
@@ -50,9 +76,12 @@ async function assertExportedFile(file: ExportedModelFile, onnxDirectory: string
 
 /**
  * Validates each exported file against its reference cases, then runs every variant stage on every
- * exported file and validates each variant against its exported file.
+ * exported file and validates each variant against its exported file. A failed validation is
+ * recorded (status `failed`, `result.failure`) and ends the stages; the caller turns it into
+ * `VALIDATION_FAILED` once the report so far is built.
  *
- * @throws ConversionError `VALIDATION_FAILED`, `CANCELLED`, and whatever a stage throws.
+ * @throws ConversionError `CANCELLED`, `EXPORT_FAILED` (a file the adapter or a stage reported is
+ *   missing), and whatever a stage throws.
  */
 export async function* runModelStages(context: ModelStagesContext): AsyncGenerator<ProgressEvent, ModelStagesResult, void> {
   const { buildDirectory, exportResult, phases, signal } = context;
@@ -61,7 +90,7 @@ export async function* runModelStages(context: ModelStagesContext): AsyncGenerat
   if (exportResult.files.length === 0) throw new ConversionError('EXPORT_FAILED', 'The adapter exported no ONNX file. This is a bug in the adapter.');
   for (const file of exportResult.files) {
     await assertExportedFile(file, onnxDirectory);
-    result.models.set(relativeTo(buildDirectory, file.path), { variant: 'fp32', modelName: file.name });
+    result.models.set(relativeTo(buildDirectory, file.path), { variant: 'fp32', modelName: file.name, inputs: file.inputs, outputs: file.outputs });
   }
 
   for (const file of exportResult.files) {
@@ -75,9 +104,15 @@ export async function* runModelStages(context: ModelStagesContext): AsyncGenerat
     }
     throwIfCancelled(signal);
     const report = yield* runPhase(phases, 'validate', relative, () =>
-      validateOnnxModelIter({ modelPath: file.path, cases, ...(context.tolerances === undefined ? {} : { tolerances: context.tolerances }), ...(signal === undefined ? {} : { signal }) }),
+      validateOnnxModelIter({
+        modelPath: file.path,
+        cases,
+        throwOnFailure: false,
+        ...(context.tolerances === undefined ? {} : { tolerances: context.tolerances }),
+        ...(signal === undefined ? {} : { signal }),
+      }),
     );
-    result.validation.push({ path: relative, variant: 'fp32', status: 'passed', report });
+    if (!recordValidation(result, buildDirectory, relative, 'fp32', report)) return result;
   }
 
   const outputsByStage = new Map<string, string>();
@@ -94,7 +129,7 @@ export async function* runModelStages(context: ModelStagesContext): AsyncGenerat
       );
       await assertExportedFile({ ...file, path: outputPath }, onnxDirectory);
       outputsByStage.set(`${stage.name}\0${file.name}`, outputPath);
-      result.models.set(relative, { variant: stage.name, modelName: file.name });
+      result.models.set(relative, { variant: stage.name, modelName: file.name, ...(await inspectModelInterface(outputPath, file)) });
       record.files.push(relative);
       record.notes.push(...variantResult.notes);
       if (variantResult.details !== undefined) record.details = { ...record.details, [file.name]: variantResult.details };
@@ -107,13 +142,17 @@ export async function* runModelStages(context: ModelStagesContext): AsyncGenerat
         compareOnnxModelsIter({
           referenceModelPath: file.path,
           candidateModelPath: outputPath,
+          throwOnFailure: false,
           ...(stage.tolerances === undefined && context.tolerances === undefined ? {} : { tolerances: stage.tolerances ?? context.tolerances }),
           ...(context.vocabSize === undefined ? {} : { vocabSize: context.vocabSize }),
           ...(context.dims === undefined ? {} : { dims: context.dims }),
           ...(signal === undefined ? {} : { signal }),
         }),
       );
-      result.validation.push({ path: relative, variant: stage.name, status: 'passed', report });
+      if (!recordValidation(result, buildDirectory, relative, stage.name, report)) {
+        result.variants.push(record);
+        return result;
+      }
     }
     result.variants.push(record);
   }

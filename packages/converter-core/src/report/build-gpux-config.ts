@@ -1,5 +1,6 @@
+import path from 'node:path';
 import { stringify } from 'yaml';
-import type { TensorSpec } from '../adapter';
+import type { ModelSource, TensorSpec } from '../adapter';
 import type { SourceConfigs } from './read-source-configs';
 
 /** What {@link buildGpuxConfig} needs. */
@@ -31,6 +32,21 @@ const numberList = (value: unknown): number[] | undefined =>
   Array.isArray(value) && value.every((entry) => typeof entry === 'number') ? (value) : undefined;
 const closeTo = (left: number[] | undefined, right: number[]): boolean =>
   left !== undefined && left.length === right.length && left.every((value, index) => Math.abs(value - (right[index] as number)) < 1e-3);
+
+/**
+ * The `name` of gpux.yml for a source: the last part of its registry id (`all-MiniLM-L6-v2`, dots
+ * kept: `Qwen2.5-0.5B`), or the file name without its extension for a model file.
+ *
+ * @example
+ * ```ts
+ * gpuxModelName({ id: 'sentence-transformers/all-MiniLM-L6-v2', path: '/cache/...', kind: 'directory' }); // 'all-MiniLM-L6-v2'
+ * ```
+ */
+export function gpuxModelName(source: ModelSource): string {
+  const base = path.basename(source.id ?? source.path);
+  const name = source.kind === 'file' ? base.slice(0, base.length - path.extname(base).length) : base;
+  return name === '' ? 'model' : name;
+}
 
 /** The labels of `id2label`, ordered by class index. */
 export function labelsFromId2Label(id2label: unknown): string[] | undefined {
@@ -87,7 +103,8 @@ export function buildGpuxConfig(input: GpuxConfigInput): Record<string, unknown>
 
   const preprocessing: Record<string, unknown> = {};
   if (input.configs.hasTokenizerJson || input.configs.tokenizerConfig !== undefined) {
-    preprocessing.tokenizer = input.configs.hasTokenizerJson ? './tokenizer.json' : input.sourceId;
+    // Without tokenizer.json, the tokenizer files copied beside gpux.yml (or the registry id) name it.
+    preprocessing.tokenizer = input.configs.hasTokenizerJson ? './tokenizer.json' : path.isAbsolute(input.sourceId) ? './' : input.sourceId;
     if (maxLength !== undefined) preprocessing.max_length = maxLength;
   }
   const preprocessor = input.configs.preprocessorConfig;
@@ -105,10 +122,7 @@ export function buildGpuxConfig(input: GpuxConfigInput): Record<string, unknown>
     const rescale = numberOrUndefined(preprocessor.rescale_factor);
     if (rescale !== undefined) custom.rescale_factor = rescale;
     const samplingRate = numberOrUndefined(preprocessor.sampling_rate);
-    if (samplingRate !== undefined) {
-      preprocessing.sampling_rate = samplingRate;
-      custom.sampling_rate = samplingRate;
-    }
+    if (samplingRate !== undefined) preprocessing.sampling_rate = samplingRate;
     const featureSize = numberOrUndefined(preprocessor.feature_size);
     if (featureSize !== undefined) custom.feature_size = featureSize;
     if (Object.keys(custom).length > 0) preprocessing.custom = custom;

@@ -67,4 +67,9 @@ export interface ConversionReport {
   exportChildPeakRssBytes?: number;
   /** Peak resident memory of the Node process over the whole conversion, in bytes. */
   peakRssBytes: number;
+  /**
+   * Only in the report a failed conversion carries in its error (`error.details.report`, never
+   * written to disk): why it stopped. `artifacts` is then empty, since nothing was written.
+   */
+  failure?: { code: 'VALIDATION_FAILED'; message: string; path: string };
 }
