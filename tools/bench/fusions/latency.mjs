@@ -2,7 +2,9 @@
 // (each round runs every variant once, in rotating order), medians per variant, same process.
 // Also checks the variants' outputs against the first one on the benchmark input.
 //
-// usage: node latency.mjs --batch 8 --sequence 128 --rounds 20 --warmup 3 NAME=PATH [NAME=PATH ...]
+// usage: node latency.mjs --batch 8 --sequence 128 --rounds 20 --warmup 3 [--threads N] [--level L] NAME=PATH [NAME=PATH ...]
+// Session options: onnxruntime-node's defaults (graphOptimizationLevel 'all', one intra-op thread
+// per core) unless --threads / --level are given, the same for every variant.
 import { createRequire } from 'node:module';
 
 const require = createRequire(`${process.cwd()}/`);
@@ -15,6 +17,12 @@ const batch = Number(argument('--batch', '8'));
 const sequence = Number(argument('--sequence', '128'));
 const rounds = Number(argument('--rounds', '20'));
 const warmup = Number(argument('--warmup', '3'));
+const threads = argument('--threads', undefined);
+const level = argument('--level', undefined);
+const sessionOptions = {
+  ...(threads === undefined ? {} : { intraOpNumThreads: Number(threads) }),
+  ...(level === undefined ? {} : { graphOptimizationLevel: level }),
+};
 const variants = process.argv.slice(2).filter((entry) => entry.includes('=') && !entry.startsWith('--')).map((entry) => {
   const [name, file] = entry.split('=');
   return { name, file };
@@ -51,7 +59,7 @@ const median = (values) => {
 };
 
 const sessions = [];
-for (const variant of variants) sessions.push({ ...variant, session: await ort.InferenceSession.create(variant.file), times: [] });
+for (const variant of variants) sessions.push({ ...variant, session: await ort.InferenceSession.create(variant.file, sessionOptions), times: [] });
 const input = feeds(sessions[0].session);
 const outputs = [];
 for (const entry of sessions) {

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { ModelProto, ValidationReport } from '@gpux/converter-core';
-import { compareOnnxModels, ensurePythonEnvironment, loadOnnxModel, saveOnnxModel } from '@gpux/converter-core';
+import { compareOnnxModels, createInferenceSession, ensurePythonEnvironment, loadOnnxModel, saveOnnxModel } from '@gpux/converter-core';
 import { applyTransformerFusions } from './apply-transformer-fusions';
+import type { TransformerFusionOptions } from './apply-transformer-fusions';
 import type { FusionReport } from './fusion-report';
 
 const run = promisify(execFile);
@@ -66,12 +67,15 @@ function countOps(model: ModelProto, opType: string): number {
   return model.graph!.node.filter((node) => node.opType === opType).length;
 }
 
-async function fuseAndValidate(key: string): Promise<{ model: ModelProto; report: FusionReport; validation: ValidationReport }> {
+async function fuseAndValidate(
+  key: string,
+  options: TransformerFusionOptions = {},
+): Promise<{ model: ModelProto; report: FusionReport; validation: ValidationReport; fusedPath: string }> {
   const source = exported.get(key);
   if (source === undefined) throw new Error(`fixture ${key} was not exported`);
   const model = await loadOnnxModel(source);
-  const report = applyTransformerFusions(model);
-  const fusedPath = path.join(directory, `${key}-o2.onnx`);
+  const report = applyTransformerFusions(model, options);
+  const fusedPath = path.join(directory, `${key}-o2${options.skipLayerNormalization === true ? '-skip' : ''}.onnx`);
   await saveOnnxModel(model, fusedPath);
   const validation = await compareOnnxModels({
     referenceModelPath: source,
@@ -79,7 +83,22 @@ async function fuseAndValidate(key: string): Promise<{ model: ModelProto; report
     tolerances: { atol: 1e-4, rtol: 0 },
     throwOnFailure: false,
   });
-  return { model, report, validation };
+  return { model, report, validation, fusedPath };
+}
+
+/** The op types onnxruntime-node's default session optimizer ('all') leaves in `modelPath`'s graph. */
+async function onnxRuntimeOptimizedOps(modelPath: string): Promise<string[]> {
+  const optimizedPath = modelPath.replace(/\.onnx$/, '-ort-all.onnx');
+  const session = await createInferenceSession(modelPath, { graphOptimizationLevel: 'all', optimizedModelFilePath: optimizedPath });
+  await session.release();
+  const optimized = await loadOnnxModel(optimizedPath);
+  return optimized.graph!.node.map((node) => node.opType ?? '');
+}
+
+/** Whether every LayerNormalization reads a Reshape (the 2-D view onnxruntime does not re-fuse) or an Add with other readers. */
+function flattenedLayerNorms(model: ModelProto): number {
+  const producers = new Map(model.graph!.node.flatMap((node) => node.output.map((output) => [output, node] as const)));
+  return model.graph!.node.filter((node) => node.opType === 'LayerNormalization' && producers.get(node.input[0] ?? '')?.opType === 'Reshape').length;
 }
 
 function maxDiff(validation: ValidationReport): number {
@@ -98,8 +117,10 @@ describe.each([
     expect(countOps(model, 'Attention')).toBe(LAYERS);
     expect(countOps(model, 'Softmax')).toBe(0);
     expect(report.fused.EmbedLayerNormalization).toBe(1);
-    expect(countOps(model, 'SkipLayerNormalization')).toBe(2 * LAYERS);
-    expect(countOps(model, 'LayerNormalization')).toBe(0);
+    // Residual LayerNorms stay Add + LayerNormalization (faster on CPU), on a 2-D view.
+    expect(countOps(model, 'SkipLayerNormalization')).toBe(0);
+    expect(countOps(model, 'LayerNormalization')).toBe(2 * LAYERS);
+    expect(flattenedLayerNorms(model)).toBe(2 * LAYERS);
     expect(countOps(model, 'BiasGelu')).toBe(LAYERS);
     expect(countOps(model, 'Erf')).toBe(0);
     expect(validation.cases.length).toBe(2);
@@ -117,11 +138,38 @@ describe.each([['gpt2-dynamo-sdpa'], ['gpt2-dynamo-eager'], ['gpt2-torchscript-s
     expect(attention).toHaveLength(LAYERS);
     for (const node of attention) expect(node.attribute.find((entry) => entry.name === 'unidirectional')?.i).toBe(1);
     expect(countOps(model, 'FastGelu')).toBe(LAYERS);
-    // ln_1 of every block and the final ln_f read a residual sum.
-    expect(countOps(model, 'SkipLayerNormalization')).toBe(2 * LAYERS + 1);
+    // ln_1 of every block and the final ln_f read a residual sum; they stay LayerNormalization.
+    expect(countOps(model, 'SkipLayerNormalization')).toBe(0);
+    expect(countOps(model, 'LayerNormalization')).toBe(2 * LAYERS + 1);
+    // Only ln_f's sum has no other reader, the one case onnxruntime would re-fuse.
+    expect(flattenedLayerNorms(model)).toBe(1);
     expect(maxDiff(validation)).toBeLessThanOrEqual(1e-4);
     expect(validation.passed).toBe(true);
   });
+});
+
+describe('residual LayerNormalization', () => {
+  it('is not re-fused into SkipLayerNormalization by onnxruntime-node at session creation', async () => {
+    const { fusedPath } = await fuseAndValidate('bert-dynamo-sdpa');
+    const ops = await onnxRuntimeOptimizedOps(fusedPath);
+    expect(ops.filter((op) => op === 'SkipLayerNormalization')).toHaveLength(0);
+    expect(ops.filter((op) => op === 'LayerNormalization')).toHaveLength(2 * LAYERS);
+    // The unfused export, by contrast, is re-fused by onnxruntime (what the flattening prevents).
+    const unfusedOps = await onnxRuntimeOptimizedOps(exported.get('bert-dynamo-sdpa')!);
+    expect(unfusedOps.filter((op) => op === 'SkipLayerNormalization').length).toBeGreaterThan(0);
+  });
+
+  it.each([['bert-torchscript-sdpa', 2 * LAYERS], ['gpt2-dynamo-sdpa', 2 * LAYERS + 1]])(
+    'is fused into SkipLayerNormalization on request (%s) and still matches the unfused outputs',
+    async (key, expected) => {
+      const { model, report, validation } = await fuseAndValidate(key, { skipLayerNormalization: true });
+      expect(report.fused.SkipLayerNormalization).toBe(expected);
+      expect(countOps(model, 'SkipLayerNormalization')).toBe(expected);
+      expect(countOps(model, 'LayerNormalization')).toBe(0);
+      expect(maxDiff(validation)).toBeLessThanOrEqual(1e-4);
+      expect(validation.passed).toBe(true);
+    },
+  );
 });
 
 describe('ViT export', () => {

@@ -8,6 +8,7 @@ import { removeUnusedNodes } from '../passes/remove-unused-nodes';
 import { fuseAttention } from './fuse-attention';
 import { fuseEmbedLayerNormalization } from './fuse-embed-layer-normalization';
 import { fuseGelu } from './fuse-gelu';
+import { flattenResidualLayerNormalization } from './flatten-residual-layer-normalization';
 import { fuseDecomposedLayerNormalization, fuseSkipLayerNormalization } from './fuse-layer-normalization';
 import { FusionGraph, MICROSOFT_DOMAIN } from './fusion-graph';
 import type { FusionReport } from './fusion-report';
@@ -22,6 +23,15 @@ export interface TransformerFusionOptions {
   hiddenSize?: number;
   /** Folder of the model's external data (default: the folder `loadOnnxModel` read it from). */
   modelDirectory?: string;
+  /**
+   * Write com.microsoft SkipLayerNormalization for residual `LayerNormalization(a + b (+ bias))`.
+   * Off by default: onnxruntime's CPU kernel for it measured several times slower than
+   * Add + LayerNormalization (tools/bench/fusions/README.md), so by default the pair is kept, on a
+   * 2-D view that onnxruntime's session optimizer does not re-fuse. Turn it on for GPU execution
+   * providers, where the fused kernel saves a pass over the activations.
+   * @default false
+   */
+  skipLayerNormalization?: boolean;
 }
 
 function checkPositiveInteger(value: number | undefined, name: string): void {
@@ -37,7 +47,8 @@ function checkPositiveInteger(value: number | undefined, name: string): void {
  * self-attention (Q/K/V projections, head split, QK^T with its scale, padding/causal mask,
  * Softmax, @V, head merge) -> Attention with packed QKV weights (or MultiHeadAttention);
  * GELU (erf) -> Gelu / BiasGelu, tanh GELU -> FastGelu (and erf GELU too with `approximateGelu`);
- * residual Add + LayerNormalization -> SkipLayerNormalization. A block that does not match is
+ * residual Add + LayerNormalization -> SkipLayerNormalization with `skipLayerNormalization`, else
+ * kept as the (faster on CPU) pair in a form onnxruntime does not re-fuse. A block that does not match is
  * left untouched; the report lists each attention block with the reason it was not fused. Dead
  * nodes (the shape subgraphs the fused ops no longer need) are removed and the graph is sorted.
  * The result runs in onnxruntime (CPU and the other providers that implement these contrib ops);
@@ -83,7 +94,16 @@ export function applyTransformerFusions(model: ModelProto, options: TransformerF
   cleanUp();
   for (const [name, count] of Object.entries(fuseGelu(graph, { approximate: options.approximateGelu === true }))) add(name, count);
   cleanUp();
-  add('SkipLayerNormalization', fuseSkipLayerNormalization(graph));
+  if (options.skipLayerNormalization === true) {
+    add('SkipLayerNormalization', fuseSkipLayerNormalization(graph));
+  } else {
+    const flattened = flattenResidualLayerNormalization(graph);
+    if (flattened > 0) {
+      notes.push(
+        `${flattened} residual Add + LayerNormalization pairs kept unfused on a [-1, hidden] view: onnxruntime's CPU SkipLayerNormalization kernel is slower (pass skipLayerNormalization: true for GPU providers).`,
+      );
+    }
+  }
   cleanUp();
   sortGraphTopologically(model.graph);
 
