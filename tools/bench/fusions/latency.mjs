@@ -81,7 +81,28 @@ for (let round = 0; round < warmup + rounds; round += 1) {
   }
 }
 const baseline = median(sessions[0].times);
+const quantile = (values, q) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+};
+const round3 = (value) => Number(value.toFixed(3));
 for (const [index, entry] of sessions.entries()) {
   const value = median(entry.times);
-  process.stdout.write(`${JSON.stringify({ variant: entry.name, batch, sequence, rounds, medianMs: Number(value.toFixed(3)), ratioToFirst: Number((value / baseline).toFixed(3)), maxAbsDiffToFirst: diffs[index] })}\n`);
+  // Paired ratio: this variant's time over the first variant's in the same round (the machine's
+  // load drifts between rounds; a round's variants run back to back). Median and quartiles.
+  const paired = entry.times.map((time, round) => time / sessions[0].times[round]);
+  process.stdout.write(`${JSON.stringify({
+    variant: entry.name,
+    batch,
+    sequence,
+    rounds,
+    medianMs: round3(value),
+    p25Ms: round3(quantile(entry.times, 0.25)),
+    p75Ms: round3(quantile(entry.times, 0.75)),
+    ratioToFirst: round3(value / baseline),
+    pairedRatioMedian: round3(median(paired)),
+    pairedRatioP25: round3(quantile(paired, 0.25)),
+    pairedRatioP75: round3(quantile(paired, 0.75)),
+    maxAbsDiffToFirst: diffs[index],
+  })}\n`);
 }

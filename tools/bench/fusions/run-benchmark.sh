@@ -10,11 +10,14 @@
 #        ORT_PYTHON     Python with onnxruntime + onnx (default: a venv created on first use under
 #                       ~/.cache/gpux/bench/fusions-ort-venv from requirements.txt)
 #        ROUNDS         timed rounds per variant (default 20)
+#        THREADS        intra-op thread settings to measure, space-separated; 'default' leaves
+#                       onnxruntime-node's own choice (one per core) (default: "default 1")
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 work="${1:-${TMPDIR:-/tmp}/gpux-fusions-bench}"
 rounds="${ROUNDS:-20}"
+threads_list="${THREADS:-default 1}"
 mkdir -p "$work/models" "$work/out"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/gpux"
 
@@ -54,10 +57,14 @@ for model in bert-dynamo-sdpa bert-torchscript-sdpa gpt2-dynamo-sdpa gpt2-torchs
   node "$child" "$input" "$work/out/$model-gpux-o2.onnx" | sed "s/^{/{\"model\":\"$model\",/" | tee -a "$results"
   "$ort_python" "$here/ort_optimize.py" "$input" "$work/out/$model-ort-o2.onnx" "$type" 2>/dev/null | sed "s/^{/{\"model\":\"$model\",/" | tee -a "$results"
   [[ "$type" == vit ]] && continue
-  for batch in 8 1; do
-    (cd "$repo" && node "$here/latency.mjs" --batch "$batch" --sequence 128 --rounds "$rounds" --warmup 3 \
-      unfused="$input" gpux-o2="$work/out/$model-gpux-o2.onnx" ort-python-o2="$work/out/$model-ort-o2.onnx") \
-      | sed "s/^{/{\"model\":\"$model\",/" | tee -a "$results"
+  for threads in $threads_list; do
+    thread_flag=()
+    [[ "$threads" != default ]] && thread_flag=(--threads "$threads")
+    for batch in 8 1; do
+      (cd "$repo" && node "$here/latency.mjs" --batch "$batch" --sequence 128 --rounds "$rounds" --warmup 3 "${thread_flag[@]}" \
+        unfused="$input" gpux-o2="$work/out/$model-gpux-o2.onnx" ort-python-o2="$work/out/$model-ort-o2.onnx") \
+        | sed "s/^{/{\"model\":\"$model\",\"threads\":\"$threads\",/" | tee -a "$results"
+    done
   done
 done
 echo "results: $results"
