@@ -8,7 +8,7 @@ export type OptimizationLevel = 'O0' | 'O1' | 'O2' | 'O3' | 'O4';
 export const OPTIMIZATION_LEVEL_DESCRIPTIONS: Readonly<Record<OptimizationLevel, string>> = {
   O0: 'no optimization (the model is copied and validated)',
   O1: "basic: dead nodes, Identity, Dropout, constant folding, duplicate initializers, and onnxruntime's portable 'basic' rewrites",
-  O2: 'O1 + transformer fusions (Attention, LayerNorm, SkipLayerNorm, Gelu/BiasGelu, EmbedLayerNorm)',
+  O2: 'O1 + transformer fusions (Attention, LayerNorm, Gelu/BiasGelu/FastGelu, EmbedLayerNorm; residual Add + LayerNorm kept unfused on CPU, SkipLayerNorm with the skipLayerNormalization fusion option)',
   O3: 'O2 + approximate GELU (FastGelu)',
   O4: 'O3 + float16 weights and activations (GPU targets), float32 inputs and outputs',
 };
