@@ -1,10 +1,10 @@
 /**
  * One measured run of our tool in its own process: `node bench-child.cjs MODE INPUT OUTPUT`.
- * MODE: int8 | uint8 | q8 | q4 | fp16 | int8-per-channel. Prints one JSON line: wall time and peak RSS.
+ * MODE: int8 | uint8 | q8 | q4 | int8-per-channel (quantizeModel) | fp16 (convertModelToFloat16) |
+ * O2 (optimizeModel level 'O2'). Prints one JSON line: wall time and peak RSS.
  * Bundled by run-benchmark.sh with esbuild (the @gpux/* packages resolve to their sources).
  */
-import { loadOnnxModel, saveOnnxModel } from '@gpux/converter-core';
-import { convertToFloat16, quantizeModel } from '@gpux/optimizer';
+import { convertModelToFloat16, optimizeModel, quantizeModel } from '@gpux/optimizer';
 
 async function main(): Promise<void> {
   const [mode, input, output] = process.argv.slice(2);
@@ -12,9 +12,12 @@ async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   let detail: unknown;
   if (mode === 'fp16') {
-    const model = await loadOnnxModel(input);
-    detail = convertToFloat16(model, {});
-    await saveOnnxModel(model, output, { externalData: 'auto' });
+    const result = await convertModelToFloat16(input, output);
+    detail = { initializersConverted: result.report.initializersConverted, nodesKeptInFloat32: result.report.nodesKeptInFloat32.length, externalData: result.externalDataPath !== undefined };
+  } else if (mode === 'O2') {
+    // No validation inside the timed call: evaluate_models.py measures accuracy for every tool alike.
+    const result = await optimizeModel(input, output, { level: 'O2', validate: false });
+    detail = { nodes: result.nodeCount, fused: result.fusionReport?.fused ?? {}, notes: result.notes.slice(0, 4) };
   } else {
     const perChannel = mode.endsWith('-per-channel');
     const result = await quantizeModel(input, output, { mode: mode.replace('-per-channel', '') as 'int8', perChannel, validate: false });

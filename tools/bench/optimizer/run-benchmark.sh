@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Optimizer benchmark: our native quantization / fp16 against Python onnxruntime's quantize_dynamic
-# and float16 converter, side by side in one run. Not a test. Numbers go into README.md by hand.
+# Optimizer benchmark: our native dynamic int8 / fp16 / O2 against Python onnxruntime's
+# quantize_dynamic, float16 converter and transformers optimizer (ResNet-50: onnxruntime's own
+# ORT_ENABLE_EXTENDED graph optimizations), side by side in one run. Not a test. Numbers go into
+# README.md by hand.
 #
 # usage: tools/bench/optimizer/run-benchmark.sh [WORK_DIR]
 # env:   BENCH_PYTHON  a Python with requirements.txt installed (default: a venv created under
@@ -40,20 +42,37 @@ child="$repo/node_modules/.cache/gpux-bench/bench-child.cjs"
 
 results="$work/results.jsonl"
 : > "$results"
+echo "# start: $(date -u +%FT%TZ) $(uptime)" | tee -a "$results"
+# Model types of onnxruntime's transformers optimizer; 'none' = onnxruntime's ORT_ENABLE_EXTENDED graph.
+declare -A model_types=([minilm]="bert" [gpt2]="gpt2 none" [resnet50]="none")
 for name in minilm gpt2 resnet50; do
   input="$work/models/$name.onnx"
+  rm -f "$work/out/${name}_"*
   for mode in int8 fp16; do
     node "$child" "$mode" "$input" "$work/out/${name}_gpux_$mode.onnx" | sed "s/^{/{\"model\":\"$name\",/" | tee -a "$results"
     "$python" "$here/python_reference.py" "$mode" "$input" "$work/out/${name}_ort_$mode.onnx" | sed "s/^{/{\"model\":\"$name\",/" | tee -a "$results"
   done
-  "$python" "$here/evaluate_models.py" "$input" "$work/out/${name}_gpux_int8.onnx" "$work/out/${name}_ort_int8.onnx" \
-    "$work/out/${name}_gpux_fp16.onnx" "$work/out/${name}_ort_fp16.onnx" | tee -a "$results"
+  node "$child" O2 "$input" "$work/out/${name}_gpux_O2.onnx" | sed "s/^{/{\"model\":\"$name\",/" | tee -a "$results"
+  for type in ${model_types[$name]}; do
+    "$python" "$here/python_reference.py" O2 "$input" "$work/out/${name}_ort_O2_$type.onnx" "$type" | sed "s/^{/{\"model\":\"$name\",/" | tee -a "$results"
+  done
+  # Every variant that was written, fp32 first (a tool that failed wrote none).
+  variants=()
+  for variant in gpux_int8 ort_int8 gpux_fp16 ort_fp16 gpux_O2 ort_O2_bert ort_O2_gpt2 ort_O2_none; do
+    [[ -f "$work/out/${name}_$variant.onnx" ]] && variants+=("$work/out/${name}_$variant.onnx")
+  done
+  "$python" "$here/evaluate_models.py" "$input" "${variants[@]}" | tee -a "$results"
 done
 
 if [[ "${LARGE_GB:-2.5}" != "0" ]]; then
   mkdir -p "$work/large" "$work/large-out"
   [[ -f "$work/large/large.onnx" ]] || "$python" "$here/make_large_model.py" "$work/large/large.onnx" "${LARGE_GB:-2.5}"
-  node "$child" int8 "$work/large/large.onnx" "$work/large-out/large_int8.onnx" | sed 's/^{/{"model":"large",/' | tee -a "$results"
+  for mode in int8 fp16; do
+    node "$child" "$mode" "$work/large/large.onnx" "$work/large-out/large_$mode.onnx" | sed 's/^{/{"model":"large",/' | tee -a "$results"
+    ls -l "$work/large-out" | sed 's/^/# /'
+    rm -f "$work/large-out"/*
+  done
   rm -rf "$work/large-out"
 fi
+echo "# uptime: $(uptime)" | tee -a "$results"
 echo "results: $results"
