@@ -3,7 +3,7 @@
  * the caller's model: the encoder swaps the affected TensorProto objects for planned copies.
  */
 import path from 'node:path';
-import { DATA_LOCATION_EXTERNAL, externalDataDirectoryOf, externalDataInfo, isExternalTensor, resolveExternalDataPath, checkedExternalLength } from './external-data';
+import { DATA_LOCATION_EXTERNAL, externalDataDirectoryOf, externalDataInfo, isExternalTensor, resolveExternalDataPath, checkedExternalLength, wasLoadedWithExternalData } from './external-data';
 import type { FileByteRange, MessageSubstitute, OutputChunk } from './encode-message';
 import { SizeCalculator } from './encode-message';
 import { ModelSpec, TensorSpec } from './onnx-schema';
@@ -63,7 +63,7 @@ export function planExternalData(model: ModelProto, options: ExternalDataPlanOpt
   const inlineSize = new SizeCalculator(inlineSubstitute).messageSize(model, ModelSpec);
 
   const goExternal =
-    options.externalData === true || (options.externalData === 'auto' && (inlineSize > options.autoThresholdBytes || sources.size > 0));
+    options.externalData === true || (options.externalData === 'auto' && (inlineSize > options.autoThresholdBytes || sources.size > 0 || wasLoadedWithExternalData(model)));
   if (!goExternal) {
     return { substitute: inlineSubstitute, modelBytes: inlineSize, dataChunks: [], dataBytes: 0, externalTensorCount: 0 };
   }

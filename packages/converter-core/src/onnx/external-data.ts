@@ -21,6 +21,21 @@ export interface ExternalDataInfo {
 export const DATA_LOCATION_EXTERNAL = 1;
 
 const baseDirectories = new WeakMap<TensorProto, string>();
+const modelsLoadedWithExternalData = new WeakSet<object>();
+
+/**
+ * Records that a model was loaded (lazily) from a file whose weights live in external data, so that
+ * `saveOnnxModel`'s `externalData: 'auto'` keeps writing external data even after a rewrite has
+ * replaced every external tensor by a new in-memory one (fp16, int8).
+ */
+export function markLoadedWithExternalData(model: object): void {
+  modelsLoadedWithExternalData.add(model);
+}
+
+/** True when {@link markLoadedWithExternalData} recorded the model. */
+export function wasLoadedWithExternalData(model: object): boolean {
+  return modelsLoadedWithExternalData.has(model);
+}
 
 /** Remembers the folder a loaded tensor's external data is relative to. */
 export function rememberExternalDataDirectory(tensor: TensorProto, baseDirectory: string): void {

@@ -8,6 +8,7 @@ import {
   externalDataInfo,
   isExternalTensor,
   readExternalTensorBytes,
+  markLoadedWithExternalData,
   rememberExternalDataDirectory,
   resolveExternalDataPath,
 } from './external-data';
@@ -106,6 +107,7 @@ export function loadOnnxModelFromBuffer(bytes: Uint8Array, options: LoadOnnxMode
       return;
     }
     rememberExternalDataDirectory(tensor, options.baseDirectory);
+    if (options.loadExternalData !== true) markLoadedWithExternalData(model);
     const info = externalDataInfo(tensor);
     const file = resolveExternalDataPath(options.baseDirectory, info.location);
     const key = `${file}\u0000${info.offset}\u0000${String(info.length)}`;

@@ -132,6 +132,27 @@ describe('ONNX external data', () => {
     }
   });
 
+  it("keeps external data under 'auto' after a rewrite replaced every external tensor of a lazily loaded model", async () => {
+    const source = path.join(directory, 'python.onnx');
+    runFixture(python, 'onnx_facts.py', ['make-external', source]);
+    const lazy = await loadOnnxModel(source);
+    const initializers = lazy.graph!.initializer;
+    // Replace each external initializer by a new in-memory tensor of the same values, as fp16/int8 rewrites do.
+    initializers.forEach((tensor, index) => {
+      initializers[index] = createTensor(tensor.name!, 'float32', tensor.dims, tensorToTypedArray(tensor) as Float32Array);
+    });
+    expect(initializers.some((tensor) => isExternalTensor(tensor))).toBe(false);
+    const rewritten = path.join(directory, 'rewritten', 'model.onnx');
+    // The fixture's tensors are small: lower the per-tensor threshold (default 1 KiB) so they qualify.
+    const result = await saveOnnxModel(lazy, rewritten, { sizeThreshold: 16 });
+    expect(result.externalDataPath).toBe(path.join(directory, 'rewritten', 'model.onnx.data'));
+    expect(result.externalTensorCount).toBeGreaterThan(0);
+    // An eagerly loaded model was inlined on purpose (as onnx.load does): 'auto' writes one file.
+    const eager = await loadOnnxModel(source, { loadExternalData: true });
+    const inlineResult = await saveOnnxModel(eager, path.join(directory, 'eager', 'model.onnx'), { sizeThreshold: 16 });
+    expect(inlineResult.externalDataPath).toBeUndefined();
+  });
+
   it('names the missing external data file in an INVALID_MODEL_FILE error', async () => {
     const source = path.join(directory, 'python.onnx');
     runFixture(python, 'onnx_facts.py', ['make-external', source]);
