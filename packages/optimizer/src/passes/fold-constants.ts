@@ -7,6 +7,9 @@ import { constantFromTensor, constantToTensor, type ConstantTensor } from './con
 import { graphInputNames, graphOutputNames, mainGraph } from './graph-names';
 import { passReport, type PassReport } from './pass-report';
 
+/** A folded result above this size is not stored beside a weight that other nodes still read. */
+const sharedWeightCopyLimitBytes = 64 * 1024;
+
 /** Options of {@link foldConstants}. */
 export interface FoldConstantsOptions {
   /** Folder that external data paths are relative to. @default the folder the model was loaded from */
@@ -18,7 +21,8 @@ export interface FoldConstantsOptions {
  * folded) and replaces them by initializers: Constant, Cast, Reshape, Transpose, Unsqueeze,
  * Squeeze, Concat, Gather, Shape, ConstantOfShape, Range, Slice, and Add/Sub/Mul/Div on small
  * tensors. Shape also folds when its input's shape is fully known from graph inputs or value_info.
- * Other operators, nodes with subgraphs, and nodes producing graph outputs are left alone.
+ * Other operators, nodes with subgraphs, and nodes producing graph outputs are left alone, and so
+ * is a node whose result (over 64 KiB) would copy a weight that other nodes also read.
  * Initializers that are also graph inputs can be overridden at run time and are not constants.
  *
  * @throws {TypeError} when `model` has no graph.
@@ -47,14 +51,27 @@ export function foldConstants(model: ModelProto, options: FoldConstantsOptions =
     return value;
   };
 
+  // How many nodes read each initializer: folding a Transpose/Cast/Reshape of a weight that other
+  // nodes also read would store the weight twice (e.g. GPT-2's tied embedding and lm_head).
+  const readers = new Map<string, number>();
+  for (const node of graph.node) for (const name of new Set(node.input)) readers.set(name, (readers.get(name) ?? 0) + 1);
+  const duplicatesSharedWeight = (node: NodeProto, results: ConstantTensor[]): boolean =>
+    results.some((result) => result.values.byteLength > sharedWeightCopyLimitBytes) &&
+    node.input.some((name) => initializers.has(name) && (readers.get(name) ?? 0) > 1);
+
   const newInitializers: TensorProto[] = [];
   const folded = new Set<NodeProto>();
+  let sharedWeightsKept = 0;
   const byOperator: Record<string, number> = {};
   for (const node of graph.node) {
     if ((node.domain ?? '') !== '' || node.output.some((name) => outputs.has(name))) continue;
     if (node.attribute.some((attribute) => attribute.type === AttributeType.GRAPH || attribute.type === AttributeType.GRAPHS)) continue;
     const results = evaluate(node, opset, constantValue, staticShapes, initializers);
     if (results === undefined || results.length !== node.output.filter((name) => name !== '').length) continue;
+    if (duplicatesSharedWeight(node, results)) {
+      sharedWeightsKept += 1;
+      continue;
+    }
     node.output.forEach((name, index) => {
       const value = results[index];
       if (name === '' || value === undefined) return;
@@ -68,6 +85,7 @@ export function foldConstants(model: ModelProto, options: FoldConstantsOptions =
   graph.node = graph.node.filter((node) => !folded.has(node));
   graph.initializer.push(...newInitializers);
   const notes = Object.keys(byOperator).length > 0 ? [`Folded ${Object.entries(byOperator).map(([operator, count]) => `${count} ${operator}`).join(', ')}.`] : [];
+  if (sharedWeightsKept > 0) notes.push(`Kept ${sharedWeightsKept} node(s) unfolded whose result would duplicate a weight that other nodes also read.`);
   return passReport('fold-constants', { nodesFolded: folded.size, initializersAdded: newInitializers.length }, notes);
 }
 

@@ -117,6 +117,32 @@ describe('graph passes', () => {
     await expectSameOutputs(original, model, { x });
   });
 
+  test('foldConstants does not store a transposed copy of a large weight that another node also reads (tied embeddings)', async () => {
+    // 128 x 256 float32 = 128 KiB, read by a Gather (embedding) and by Transpose -> MatMul (the tied head).
+    const table = createTensor('table', 'float32', [128, 256], randomFloats(128 * 256, 11));
+    const small = createTensor('small', 'float32', [4, 8], randomFloats(32, 12));
+    const nodes = [
+      makeNode('Gather', ['table', 'ids'], ['embedded'], { attributes: { axis: 0 } }),
+      makeNode('Transpose', ['table'], ['table_t'], { attributes: { perm: [1, 0] } }),
+      makeNode('MatMul', ['embedded', 'table_t'], ['logits']),
+      // A small shared weight still folds: the copy costs little.
+      makeNode('Transpose', ['small'], ['small_t'], { attributes: { perm: [1, 0] } }),
+      makeNode('MatMul', ['features', 'small'], ['h']),
+      makeNode('MatMul', ['h', 'small_t'], ['projected']),
+    ];
+    const model = makeModel(
+      makeGraph(nodes, 'tied', [makeValueInfo('ids', 'int64', [2]), makeValueInfo('features', 'float32', [3, 4])], [makeValueInfo('logits', 'float32', [2, 128]), makeValueInfo('projected', 'float32', [3, 4])], { initializer: [table, small] }),
+      { opsetImports: [{ domain: '', version: 17 }] },
+    );
+    const original = clone(model);
+    const report = foldConstants(model);
+    expect(report.counts.nodesFolded).toBe(1);
+    expect(countOperators(model).Transpose).toBe(1);
+    expect(model.graph!.node.find((node) => node.opType === 'Transpose')!.input).toEqual(['table']);
+    expect(report.notes).toContain('Kept 1 node(s) unfolded whose result would duplicate a weight that other nodes also read.');
+    await expectSameOutputs(original, model, { ids: { type: 'int64', data: BigInt64Array.from([3n, 77n]), dims: [2] }, features: { data: randomFloats(12, 13), dims: [3, 4] } });
+  });
+
   test('removeUnusedNodes drops a dead branch and initializer-backed inputs, keeps real inputs', async () => {
     const nodes = [
       makeNode('Relu', ['x'], ['y']),
