@@ -57,19 +57,26 @@ def _load_source(request, bridge):
     raise BridgeError("UNSUPPORTED_FORMAT", f"@gpux/tf-adapter does not handle format '{fmt}'.")
 
 
-def _load_hf(path, options, request, bridge):
-    saved_model = os.path.join(path, "saved_model", "1")
-    for candidate in (saved_model, os.path.join(path, "saved_model")):
+def hf_saved_model_directory(path):
+    """The SavedModel inside a Hugging Face folder (`saved_model/1` as save_pretrained writes it), or None."""
+    for candidate in (os.path.join(path, "saved_model", "1"), os.path.join(path, "saved_model")):
         if os.path.isfile(os.path.join(candidate, "saved_model.pb")):
-            from graph_sources import SavedModelSource
+            return candidate
+    return None
 
-            return SavedModelSource(candidate, options)
-    h5 = os.path.join(path, "tf_model.h5")
-    raise BridgeError(
-        "UNSUPPORTED_FORMAT",
-        f"{path} holds TensorFlow weights ({os.path.basename(h5)}) for a transformers model; converting those needs "
-        "transformers' TF classes, which Transformers 5 removed. Export a SavedModel (saved_model/1) or use the PyTorch weights.",
-    )
+
+def _load_hf(path, options, request, bridge):
+    saved_model = hf_saved_model_directory(path)
+    if saved_model is not None:
+        from graph_sources import SavedModelSource
+
+        return SavedModelSource(saved_model, options)
+    if not os.path.isfile(os.path.join(path, "tf_model.h5")):
+        raise BridgeError("INVALID_MODEL_FILE", f"{path} has neither tf_model.h5 nor saved_model/saved_model.pb.",
+                          {"entries": sorted(os.listdir(path))[:20]})
+    from hf_source import HuggingFaceTensorflowSource
+
+    return HuggingFaceTensorflowSource(path, options, bool(request.get("trustRemoteCode")))
 
 
 def _numpy_compat():
@@ -125,7 +132,9 @@ def handle(request, bridge):
     opset = int(request.get("opset") or options.get("opset") or DEFAULT_OPSET)
     bridge.progress("export", 5, "loading the TensorFlow model")
     source = _load_source(request, bridge)
-    large_model = bool(options.get("largeModel")) or _source_bytes(request["sourcePath"]) > LARGE_MODEL_BYTES
+    source_bytes = _source_bytes(request["sourcePath"])
+    threshold = int(options.get("largeModelThresholdBytes") or LARGE_MODEL_BYTES)
+    large_model = bool(options.get("largeModel")) or source_bytes > threshold
     from tf_extra_ops import extra_tf_op_handlers
 
     common = {"large_model": large_model, "custom_op_handlers": extra_tf_op_handlers()}
@@ -152,9 +161,10 @@ def handle(request, bridge):
         notes.append("Left unsupported TensorFlow ops as custom ops in domain "
                      f"{post.TENSORFLOW_DOMAIN}: " + ", ".join(f"{op} (x{n})" for op, n in unsupported.items())
                      + ". onnxruntime cannot run the model without an implementation of them.")
-    post.name_symbolic_dims(model)
+    post.name_symbolic_dims(model, dim_names=source.dim_names)
     if large_model:
-        notes.append("Weights written as ONNX external data (model.onnx.data).")
+        why = "asked for" if options.get("largeModel") else f"the source holds {source_bytes} bytes, above {threshold}"
+        notes.append(f"Weights written as ONNX external data (model.onnx.data): {why}.")
     bridge.progress("export", 85, "writing model.onnx")
     os.makedirs(request["outputDirectory"], exist_ok=True)
     path = os.path.join(request["outputDirectory"], "model.onnx")
@@ -171,7 +181,7 @@ def handle(request, bridge):
         notes.append("The model's batch dimension is fixed; validation cases differ in their random inputs only.")
     return {
         "files": [{"name": "model", "path": path, "inputs": inputs, "outputs": outputs}],
-        "task": request.get("task") or "feature-extraction",
+        "task": request.get("task") or source.task or "feature-extraction",
         "architecture": source.architecture,
         "opset": opset,
         "exporter": source.exporter,

@@ -73,9 +73,10 @@ def mark_custom_ops(model: onnx.ModelProto, unsupported: Dict[str, int]) -> None
         model.opset_import.append(onnx.helper.make_opsetid(TENSORFLOW_DOMAIN, 1))
 
 
-def name_symbolic_dims(model: onnx.ModelProto, batch_dim_name: str = "batch_size") -> None:
+def name_symbolic_dims(model: onnx.ModelProto, batch_dim_name: str = "batch_size",
+                       dim_names: Optional[Dict[str, Dict[int, str]]] = None) -> None:
     """Replaces tf2onnx's `unk__N` dim names: a dynamic first dim becomes `batch_size`, every other
-    dynamic dim `<tensor>_dim<index>`."""
+    dynamic dim `<tensor>_dim<index>`, unless `dim_names[tensor][index]` names it."""
     renames: Dict[str, str] = {}
 
     def rename(value_info: onnx.ValueInfoProto) -> None:
@@ -84,7 +85,10 @@ def name_symbolic_dims(model: onnx.ModelProto, batch_dim_name: str = "batch_size
             if dim.HasField("dim_value"):
                 continue
             old = dim.dim_param
-            if index == 0:
+            given = (dim_names or {}).get(value_info.name, {}).get(index)
+            if given:
+                new = given
+            elif index == 0:
                 new = batch_dim_name
             else:
                 safe = "".join(ch if ch.isalnum() else "_" for ch in value_info.name)

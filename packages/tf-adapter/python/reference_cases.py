@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -16,7 +16,9 @@ BATCH_SIZES = [1, 2, 3, 4]
 OTHER_DYNAMIC_SIZES = [16, 24, 32, 40]
 
 
-def make_inputs(specs: Sequence[Dict[str, Any]], case_index: int, seed: int, integer_high: int) -> Dict[str, np.ndarray]:
+def make_inputs(specs: Sequence[Dict[str, Any]], case_index: int, seed: int, integer_high: int,
+                integer_highs: Optional[Dict[str, int]] = None) -> Dict[str, np.ndarray]:
+    """Seeded feeds; integers are drawn below `integer_highs[name]` when given, else below `integer_high`."""
     rng = np.random.default_rng(seed + case_index)
     feeds = {}
     for spec in specs:
@@ -32,7 +34,8 @@ def make_inputs(specs: Sequence[Dict[str, Any]], case_index: int, seed: int, int
         if dtype == "bool":
             value = rng.random(shape) < 0.5
         elif dtype.startswith(("int", "uint")):
-            value = rng.integers(0, max(integer_high, 1), size=shape).astype(NUMPY_DTYPES[dtype])
+            high = (integer_highs or {}).get(spec["name"], integer_high)
+            value = rng.integers(0, max(high, 1), size=shape).astype(NUMPY_DTYPES[dtype])
         elif dtype in NUMPY_DTYPES:
             value = rng.standard_normal(shape).astype(NUMPY_DTYPES[dtype])
         else:
@@ -63,7 +66,7 @@ def write_reference_cases(source, model_name: str, inputs: Sequence[Dict[str, An
     output_names = [spec["name"] for spec in outputs]
     for case_index in range(count):
         bridge.progress("export", 90 + 10 * case_index / max(count, 1), f"reference case {case_index + 1}/{count}")
-        feeds = make_inputs(inputs, case_index, seed, source.integer_input_high)
+        feeds = make_inputs(inputs, case_index, seed, source.integer_input_high, source.integer_input_highs)
         results = source.run(feeds, output_names)
         directory = os.path.join(work_directory, f"reference-{model_name}-{case_index}")
         os.makedirs(directory, exist_ok=True)

@@ -47,6 +47,11 @@ class TensorflowSource:
     exporter: str = "tf2onnx"
     architecture: Optional[str] = None
     integer_input_high: int = 10
+    # Per-input bounds that win over integer_input_high (token ids below the vocabulary, masks 0/1).
+    integer_input_highs: Dict[str, int] = {}
+    task: Optional[str] = None
+    # Names of dynamic dims by tensor and axis (`{"input_ids": {1: "sequence_length"}}`); others are named by position.
+    dim_names: Dict[str, Dict[int, str]] = {}
 
     def __init__(self) -> None:
         self.notes: List[str] = []

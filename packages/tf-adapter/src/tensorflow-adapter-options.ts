@@ -25,8 +25,13 @@ export interface TensorflowAdapterOptions {
    * `ai.onnx.converters.tensorflow`) instead of failing with `UNSUPPORTED_OPERATOR`. @default false
    */
   allowCustomOps?: boolean;
-  /** Write weights as ONNX external data (`model.onnx.data`). @default true above 1.8 GB of source */
+  /**
+   * Write weights as ONNX external data (`model.onnx.data`), which models over 2 GiB need (a
+   * protobuf cannot be larger). @default true when the source is larger than `largeModelThresholdBytes`
+   */
   largeModel?: boolean;
+  /** Source size in bytes above which `largeModel` turns on by itself. @default 1_800_000_000 */
+  largeModelThresholdBytes?: number;
   /**
    * A Python file (or importable module) with `get_custom_objects()` returning Keras custom layer
    * classes. Runs code: needs `trustRemoteCode: true` on the request.
@@ -67,6 +72,10 @@ export function normalizeTensorflowAdapterOptions(value: Record<string, unknown>
     if (options[key] !== undefined && typeof options[key] !== 'boolean') {
       throw new TypeError(`adapterOptions.${key} must be a boolean, received ${JSON.stringify(options[key])}`);
     }
+  }
+  const threshold = options.largeModelThresholdBytes;
+  if (threshold !== undefined && !(Number.isSafeInteger(threshold) && threshold > 0)) {
+    throw new RangeError(`adapterOptions.largeModelThresholdBytes must be a positive integer, received ${JSON.stringify(threshold)}`);
   }
   if (options.seed !== undefined && !Number.isInteger(options.seed)) {
     throw new TypeError(`adapterOptions.seed must be an integer, received ${JSON.stringify(options.seed)}`);

@@ -14,7 +14,7 @@ import { ADAPTER_SPECIFICATION_VERSION, ensurePythonEnvironmentIter, runPythonSc
 
 import { detectTensorflowSource } from './detect-tensorflow-source';
 import { normalizeTensorflowAdapterOptions, type TensorflowAdapterOptions } from './tensorflow-adapter-options';
-import { tensorflowRequirements, tensorflowScriptPath } from './tensorflow-requirements';
+import { requirementSetForSource, tensorflowScriptPath } from './tensorflow-requirements';
 
 /** Options of {@link createTensorflowAdapter}. */
 export interface CreateTensorflowAdapterOptions {
@@ -88,8 +88,9 @@ async function* exportTensorflowModel(
   validateRequest(request);
   const adapterOptions = { ...defaults, ...normalizeTensorflowAdapterOptions(request.adapterOptions) };
   const settings = { ...python, ...request.python };
-  const environment = yield* ensurePythonEnvironmentIter(tensorflowRequirements, { ...settings, signal: request.signal });
   const sourcePath = await resolveSourcePath(request.source, request.detection);
+  const requirements = await requirementSetForSource(request.detection.format, sourcePath);
+  const environment = yield* ensurePythonEnvironmentIter(requirements, { ...settings, signal: request.signal });
   const iterator = runPythonScriptIter<PythonExportResult>({
     pythonExecutable: environment.pythonExecutable,
     scriptPath: tensorflowScriptPath(),
@@ -108,7 +109,7 @@ async function* exportTensorflowModel(
     timeoutMs: settings.timeoutMs,
     signal: request.signal,
     phase: 'export',
-    requirementSetName: tensorflowRequirements.name,
+    requirementSetName: requirements.name,
   });
   const { result, peakRssBytes } = yield* iterator;
   const { unsupportedOperators, ...exported } = result;

@@ -8,7 +8,7 @@ describe('gpux-convert setup', () => {
     const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; event?: { type: string; message?: string }; environments?: Array<{ pythonExecutable: string; managed: boolean; requirementSet: string }> });
     const result = lines.at(-1)!;
     expect(result.type).toBe('result');
-    expect(result.environments!.map((environment) => environment.requirementSet)).toEqual(['pytorch', 'tensorflow']);
+    expect(result.environments!.map((environment) => environment.requirementSet)).toEqual(['pytorch', 'tensorflow', 'tensorflow-transformers']);
     for (const environment of result.environments!) {
       expect(environment.managed).toBe(true);
       expect(fs.existsSync(environment.pythonExecutable)).toBe(true);

@@ -11,7 +11,7 @@ import { drainEvents, ensurePythonEnvironment } from '@gpux/converter-core';
 
 import { createTensorflowAdapter } from '../tensorflow-adapter';
 import type { TensorflowAdapterOptions } from '../tensorflow-adapter-options';
-import { tensorflowAdapterDirectory, tensorflowRequirements } from '../tensorflow-requirements';
+import { tensorflowAdapterDirectory, tensorflowRequirements, tensorflowTransformersRequirements } from '../tensorflow-requirements';
 
 const execFileAsync = promisify(execFile);
 
@@ -21,9 +21,15 @@ export async function tensorflowPython(): Promise<string> {
   return environment.pythonExecutable;
 }
 
-/** Builds the named fixtures (see fixtures/make_fixtures.py) into `directory`. */
-export async function buildFixtures(python: string, directory: string, names: string[]): Promise<void> {
-  const script = path.join(tensorflowAdapterDirectory(), 'fixtures', 'make_fixtures.py');
+/** The interpreter of the `tensorflow-transformers` set (transformers 4.57 + tf-keras), for `tf_model.h5` fixtures. */
+export async function tensorflowTransformersPython(): Promise<string> {
+  const environment = await ensurePythonEnvironment(tensorflowTransformersRequirements, { timeoutMs: 1_800_000 });
+  return environment.pythonExecutable;
+}
+
+/** Builds the named fixtures (see fixtures/make_fixtures.py, or make_hf_fixtures.py when `script` says so) into `directory`. */
+export async function buildFixtures(python: string, directory: string, names: string[], scriptName = 'make_fixtures.py'): Promise<void> {
+  const script = path.join(tensorflowAdapterDirectory(), 'fixtures', scriptName);
   await execFileAsync(python, [script, directory, ...names], { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
 }
 
