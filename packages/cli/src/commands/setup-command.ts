@@ -16,7 +16,7 @@ export function registerSetupCommand(program: Command): void {
   program
     .command('setup')
     .description('Build the managed Python environments (reused when complete, repaired when broken).')
-    .argument('[environment]', 'pytorch, tensorflow or all', 'all')
+    .argument('[environment]', 'pytorch, tensorflow, tensorflow-transformers or all', 'all')
     .option('--cache-dir <dir>', 'GPUX cache root (default: $GPUX_CACHE_DIR or ~/.cache/gpux)')
     .option('--python <path>', 'base Python interpreter used to create the environments', undefined)
     .option('--rebuild', 'rebuild even when complete')
