@@ -52,6 +52,16 @@ describe('published packages', () => {
     expect(listing.filter((entry) => entry.includes('/src/') || entry.endsWith('.test.ts') || entry.endsWith('.test.js'))).toEqual([]);
   });
 
+  it.each([
+    ['@gpux/converter-core', ['package/python/gpux_bridge.py']],
+    ['@gpux/pytorch-adapter', ['package/python/requirements.txt', 'package/python/export_model.py']],
+    ['@gpux/tf-adapter', ['package/python/requirements.txt', 'package/python/requirements-transformers.txt', 'package/python/convert_model.py']],
+  ])('%s ships the Python files it runs', (name, files) => {
+    const listing = run('tar', ['-tzf', tarballs.get(name)!], scratch).split('\n').filter(Boolean);
+    expect(listing).toEqual(expect.arrayContaining(files));
+    expect(listing.filter((entry) => entry.includes('__pycache__') || entry.includes('/tests/') || entry.includes('test_fixtures'))).toEqual([]);
+  });
+
   it.each(publicPackages.map((entry) => entry.name))('%s can be imported as ESM and required as CJS with the same exports', (name) => {
     const esmKeys = run('node', ['--input-type=module', '-e', `const m = await import(${JSON.stringify(name)}); console.log(JSON.stringify(Object.keys(m).filter((k) => k !== 'default').sort()));`], consumer());
     const cjsKeys = run('node', ['-e', `const m = require(${JSON.stringify(name)}); console.log(JSON.stringify(Object.keys(m).sort()));`], consumer());
