@@ -9,7 +9,7 @@ const pythonDirectory = path.resolve(__dirname, '..', '..', 'python');
 
 describe('Python unit tests of the bridge modules', () => {
   it('pass under pytest', () => {
-    const result = spawnSync('python3', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', path.join(pythonDirectory, 'tests')], { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+    const result = spawnSync('python3', ['-m', 'pytest', '-q', '--color=no', '-p', 'no:cacheprovider', path.join(pythonDirectory, 'tests')], { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
     if (result.error) throw new Error(`python3 could not be started: ${result.error.message}. Install Python 3 with pytest (python3 -m pip install pytest).`);
     const summary = result.stdout.trim().split('\n').at(-1) ?? '';
     // On failure, the message shows pytest's own report.
