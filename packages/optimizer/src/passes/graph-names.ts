@@ -25,16 +25,7 @@ function definedNames(graph: GraphProto): Set<string> {
 /** Renames reads of `from` inside a subgraph that takes it from the outer scope (not shadowed). */
 export function renameOuterReads(graph: GraphProto, from: string, to: string): number {
   if (definedNames(graph).has(from)) return 0;
-  let count = 0;
-  for (const node of graph.node) {
-    node.input.forEach((name, index) => {
-      if (name === from) {
-        node.input[index] = to;
-        count += 1;
-      }
-    });
-    for (const attribute of node.attribute) for (const subgraph of attributeGraphs(attribute)) count += renameOuterReads(subgraph, from, to);
-  }
+  let count = replaceReads(graph, from, to);
   for (const output of graph.output) {
     if (output.name === from) {
       output.name = to;
