@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { ConversionError } from '../conversion-error';
 import type { ProgressEvent } from '../progress-event';
 import { inspectPythonEnvironment } from './inspect-python-environment';
 import type { PythonRequirementSet } from './python-environment';
 import { ensurePythonEnvironment } from './python-environment';
+import { conversionFailure } from './fixtures/conversion-failure';
 
 // Real venvs and real pip against PyPI, with a one-package requirement set.
 let savedGpuxPython: string | undefined;
@@ -38,16 +38,6 @@ function collect(): { events: ProgressEvent[]; onProgress: (event: ProgressEvent
 
 function ranPip(events: ProgressEvent[]): boolean {
   return events.some((event) => event.type === 'message' && event.message.startsWith('Collecting six'));
-}
-
-async function failure(promise: Promise<unknown>): Promise<ConversionError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (ConversionError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 function sixVersion(pythonExecutable: string): string {
@@ -110,7 +100,7 @@ describe('ensurePythonEnvironment and inspectPythonEnvironment', () => {
   it('leaves nothing taken as complete when a build is cancelled, and repairs leftovers', async () => {
     const { cacheDirectory, requirements } = scratch();
     const controller = new AbortController();
-    const cancelled = await failure(
+    const cancelled = await conversionFailure(
       ensurePythonEnvironment(requirements, {
         cacheDirectory,
         signal: controller.signal,
@@ -184,11 +174,11 @@ describe('ensurePythonEnvironment and inspectPythonEnvironment', () => {
   it('gives PYTHON_NOT_FOUND when the base or the chosen interpreter is missing', async () => {
     const { cacheDirectory, requirements } = scratch();
     const missing = path.join(cacheDirectory, 'no-python3');
-    const base = await failure(ensurePythonEnvironment(requirements, { cacheDirectory, basePython: missing }));
+    const base = await conversionFailure(ensurePythonEnvironment(requirements, { cacheDirectory, basePython: missing }));
     expect(base.code).toBe('PYTHON_NOT_FOUND');
     expect(base.message).toContain(missing);
     expect(base.message).toContain('GPUX_PYTHON');
-    const chosen = await failure(ensurePythonEnvironment(requirements, { cacheDirectory, pythonExecutable: missing }));
+    const chosen = await conversionFailure(ensurePythonEnvironment(requirements, { cacheDirectory, pythonExecutable: missing }));
     expect(chosen.code).toBe('PYTHON_NOT_FOUND');
     const report = await inspectPythonEnvironment(requirements, { cacheDirectory, basePython: missing });
     expect(report.status).toBe('missing');

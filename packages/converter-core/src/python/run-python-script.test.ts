@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { ConversionError } from '../conversion-error';
 import type { ProgressEvent } from '../progress-event';
 import { bridgeModuleDirectory } from './resolve-package-directory';
 import { runPythonScript, runPythonScriptIter } from './run-python-script';
+import { conversionFailure } from './fixtures/conversion-failure';
 
 const python = 'python3';
 const fixture = path.join(__dirname, 'fixtures', 'bridge_fixture.py');
@@ -35,16 +35,6 @@ function run(request: Record<string, unknown>, extra: Partial<Parameters<typeof 
     ...extra,
   });
   return { events, promise };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ConversionError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (ConversionError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 function isAlive(pid: number): boolean {
@@ -104,14 +94,14 @@ describe('runPythonScript', () => {
 
   it('gives PYTHON_NOT_FOUND when the interpreter does not exist', async () => {
     const missing = path.join(temporaryDirectory, 'no-such-python');
-    const error = await failure(run({ mode: 'happy' }, { pythonExecutable: missing }).promise);
+    const error = await conversionFailure(run({ mode: 'happy' }, { pythonExecutable: missing }).promise);
     expect(error.code).toBe('PYTHON_NOT_FOUND');
     expect(error.message).toContain(missing);
     expect(error.message).toContain('GPUX_PYTHON');
   });
 
   it('gives PYTHON_DEPENDENCY_MISSING naming the module, raised inside the handler', async () => {
-    const error = await failure(run({ mode: 'missing-module' }, { requirementSetName: 'pytorch' }).promise);
+    const error = await conversionFailure(run({ mode: 'missing-module' }, { requirementSetName: 'pytorch' }).promise);
     expect(error.code).toBe('PYTHON_DEPENDENCY_MISSING');
     expect(error.details.module).toBe('not_a_module');
     expect(error.message).toContain("'not_a_module'");
@@ -120,7 +110,7 @@ describe('runPythonScript', () => {
   });
 
   it('gives PYTHON_DEPENDENCY_MISSING for an import that fails before the bridge starts', async () => {
-    const error = await failure(run({}, { scriptPath: missingImportFixture }).promise);
+    const error = await conversionFailure(run({}, { scriptPath: missingImportFixture }).promise);
     expect(error.code).toBe('PYTHON_DEPENDENCY_MISSING');
     expect(error.details.module).toBe('not_a_module');
     expect(error.message).toContain(`"${python}" -m pip install not_a_module`);
@@ -128,14 +118,14 @@ describe('runPythonScript', () => {
   });
 
   it('keeps the code of a BridgeError and maps unknown codes to EXPORT_FAILED', async () => {
-    const known = await failure(run({ mode: 'bridge-error' }).promise);
+    const known = await conversionFailure(run({ mode: 'bridge-error' }).promise);
     expect(known.code).toBe('UNSUPPORTED_ARCHITECTURE');
     expect(known.message).toBe('FancyNet is not supported.');
     expect(known.details.architecture).toBe('FancyNet');
-    const unknown = await failure(run({ mode: 'unknown-code' }).promise);
+    const unknown = await conversionFailure(run({ mode: 'unknown-code' }).promise);
     expect(unknown.code).toBe('EXPORT_FAILED');
     expect(unknown.details.reportedCode).toBe('SOMETHING_ODD');
-    const runtime = await failure(run({ mode: 'runtime-error' }).promise);
+    const runtime = await conversionFailure(run({ mode: 'runtime-error' }).promise);
     expect(runtime.code).toBe('EXPORT_FAILED');
     expect(runtime.message).toBe('RuntimeError: the framework said no');
     expect(String(runtime.details.traceback)).toContain('raise RuntimeError');
@@ -143,10 +133,10 @@ describe('runPythonScript', () => {
   });
 
   it('gives OUT_OF_MEMORY for MemoryError and for a SIGKILL we did not send', async () => {
-    const memory = await failure(run({ mode: 'memory-error' }).promise);
+    const memory = await conversionFailure(run({ mode: 'memory-error' }).promise);
     expect(memory.code).toBe('OUT_OF_MEMORY');
     const { events, promise } = run({ mode: 'self-kill' });
-    const killed = await failure(promise);
+    const killed = await conversionFailure(promise);
     expect(killed.code).toBe('OUT_OF_MEMORY');
     expect(killed.message).toContain('out-of-memory killer');
     expect(killed.details.exitSignal).toBe('SIGKILL');
@@ -155,7 +145,7 @@ describe('runPythonScript', () => {
   });
 
   it('gives EXPORT_FAILED with the stderr tail for a non-zero exit without an error event', async () => {
-    const error = await failure(run({ mode: 'exit-quietly' }).promise);
+    const error = await conversionFailure(run({ mode: 'exit-quietly' }).promise);
     expect(error.code).toBe('EXPORT_FAILED');
     expect(error.details.exitCode).toBe(3);
     expect(error.message).toContain('exited with code 3: something went wrong before the result');
@@ -163,7 +153,7 @@ describe('runPythonScript', () => {
 
   it('gives TIMEOUT for a hung child and leaves no process behind', async () => {
     const { events, promise } = run({ mode: 'hang' }, { timeoutMs: 1500 });
-    const error = await failure(promise);
+    const error = await conversionFailure(promise);
     expect(error.code).toBe('TIMEOUT');
     expect(error.message).toContain('1500 ms');
     expect(isAlive(pidFrom(events))).toBe(false);
@@ -171,7 +161,7 @@ describe('runPythonScript', () => {
 
   it('escalates to SIGKILL when the child ignores SIGTERM', async () => {
     const { events, promise } = run({ mode: 'hang', ignoreTerm: true }, { timeoutMs: 1000 });
-    const error = await failure(promise);
+    const error = await conversionFailure(promise);
     expect(error.code).toBe('TIMEOUT');
     expect(error.details.exitSignal).toBe('SIGKILL');
     expect(isAlive(pidFrom(events))).toBe(false);
@@ -203,14 +193,14 @@ describe('runPythonScript', () => {
         if (event.type === 'message' && event.message === 'hanging') controller.abort();
       },
     });
-    const error = await failure(promise);
+    const error = await conversionFailure(promise);
     expect(error.code).toBe('CANCELLED');
     expect(isAlive(pidFrom(events))).toBe(false);
     expect(listeners).toEqual([]);
   });
 
   it('gives CANCELLED without starting Python when the signal is already aborted', async () => {
-    const error = await failure(run({ mode: 'happy' }, { signal: AbortSignal.abort() }).promise);
+    const error = await conversionFailure(run({ mode: 'happy' }, { signal: AbortSignal.abort() }).promise);
     expect(error.code).toBe('CANCELLED');
   });
 
