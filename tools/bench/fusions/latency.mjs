@@ -1,8 +1,14 @@
 // Bench (not a test): onnxruntime-node CPU latency of several variants of one model, interleaved
 // (each round runs every variant once, in rotating order), medians per variant, same process.
+// In a round a variant runs as a block: a pause, one untimed run, then --block timed runs back to
+// back, whose median is the round's time. The pause lets the previous variant's thread pool go idle
+// (onnxruntime's intra-op workers spin for a while after a run and would steal the cores); the
+// untimed run wakes this variant's own workers, so the timed runs see a warm pool, as a server
+// calling run() back to back does. Without this, on a 16-core machine three sessions' pools made
+// every run 3x slower than the same session alone.
 // Also checks the variants' outputs against the first one on the benchmark input.
 //
-// usage: node latency.mjs --batch 8 --sequence 128 --rounds 20 --warmup 3 [--threads N] [--level L] NAME=PATH [NAME=PATH ...]
+// usage: node latency.mjs --batch 8 --sequence 128 --rounds 20 --warmup 3 [--block 5] [--gap-ms 30] [--threads N] [--level L] NAME=PATH [NAME=PATH ...]
 // Session options: onnxruntime-node's defaults (graphOptimizationLevel 'all', one intra-op thread
 // per core) unless --threads / --level are given, the same for every variant.
 import { createRequire } from 'node:module';
@@ -19,6 +25,9 @@ const rounds = Number(argument('--rounds', '20'));
 const warmup = Number(argument('--warmup', '3'));
 const threads = argument('--threads', undefined);
 const level = argument('--level', undefined);
+const gapMs = Number(argument('--gap-ms', '30'));
+const block = Number(argument('--block', '5'));
+const pause = (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 const sessionOptions = {
   ...(threads === undefined ? {} : { intraOpNumThreads: Number(threads) }),
   ...(level === undefined ? {} : { graphOptimizationLevel: level }),
@@ -74,10 +83,15 @@ const diffs = outputs.map((data) => {
 for (let round = 0; round < warmup + rounds; round += 1) {
   for (let offset = 0; offset < sessions.length; offset += 1) {
     const entry = sessions[(round + offset) % sessions.length];
-    const started = process.hrtime.bigint();
+    if (gapMs > 0) await pause(gapMs);
     await entry.session.run(input);
-    const milliseconds = Number(process.hrtime.bigint() - started) / 1e6;
-    if (round >= warmup) entry.times.push(milliseconds);
+    const blockTimes = [];
+    for (let index = 0; index < block; index += 1) {
+      const started = process.hrtime.bigint();
+      await entry.session.run(input);
+      blockTimes.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    if (round >= warmup) entry.times.push(median(blockTimes));
   }
 }
 const baseline = median(sessions[0].times);

@@ -10,6 +10,10 @@
 #        ORT_PYTHON     Python with onnxruntime + onnx (default: a venv created on first use under
 #                       ~/.cache/gpux/bench/fusions-ort-venv from requirements.txt)
 #        ROUNDS         timed rounds per variant (default 20)
+#        BLOCK          timed runs per variant per round, back to back after one untimed run; the
+#                       round's time is their median (default 5; see latency.mjs)
+#        FUSE_BUNDLE  an already bundled fuse-model.cjs (skips esbuild: for a machine without the
+#                       workspace's node_modules)
 #        THREADS        intra-op thread settings to measure, space-separated; 'default' leaves
 #                       onnxruntime-node's own choice (one per core) (default: "default 1")
 set -euo pipefail
@@ -17,6 +21,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 work="${1:-${TMPDIR:-/tmp}/gpux-fusions-bench}"
 rounds="${ROUNDS:-20}"
+block="${BLOCK:-5}"
 threads_list="${THREADS:-default 1}"
 mkdir -p "$work/models" "$work/out"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/gpux"
@@ -45,8 +50,8 @@ if [[ ! -f "$work/models/bert-dynamo-sdpa.onnx" ]]; then
     --attention sdpa --layers 4 --hidden 256 --heads 4 >/dev/null)
 fi
 
-child="$repo/node_modules/.cache/gpux-bench/fuse-model.cjs"
-(cd "$repo" && npx esbuild "$here/fuse-model.ts" --bundle --platform=node --format=cjs --log-level=warning \
+child="${FUSE_BUNDLE:-$repo/node_modules/.cache/gpux-bench/fuse-model.cjs}"
+[[ -n "${FUSE_BUNDLE:-}" ]] || (cd "$repo" && npx esbuild "$here/fuse-model.ts" --bundle --platform=node --format=cjs --log-level=warning \
   --external:onnxruntime-node --tsconfig=tsconfig.base.json --outfile="$child")
 
 results="$work/results.jsonl"
@@ -61,7 +66,7 @@ for model in bert-dynamo-sdpa bert-torchscript-sdpa gpt2-dynamo-sdpa gpt2-torchs
     thread_flag=()
     [[ "$threads" != default ]] && thread_flag=(--threads "$threads")
     for batch in 8 1; do
-      (cd "$repo" && node "$here/latency.mjs" --batch "$batch" --sequence 128 --rounds "$rounds" --warmup 3 "${thread_flag[@]}" \
+      (cd "$repo" && node "$here/latency.mjs" --batch "$batch" --sequence 128 --rounds "$rounds" --block "$block" --warmup 3 "${thread_flag[@]}" \
         unfused="$input" gpux-o2="$work/out/$model-gpux-o2.onnx" ort-python-o2="$work/out/$model-ort-o2.onnx") \
         | sed "s/^{/{\"model\":\"$model\",\"threads\":\"$threads\",/" | tee -a "$results"
     done

@@ -7,6 +7,7 @@ import { sortGraphTopologically } from '@gpux/converter-core';
 import { removeUnusedNodes } from '../passes/remove-unused-nodes';
 import { fuseAttention } from './fuse-attention';
 import { fuseEmbedLayerNormalization } from './fuse-embed-layer-normalization';
+import { foldShapeComputations } from './fold-shape-computations';
 import { fuseGelu } from './fuse-gelu';
 import { flattenResidualLayerNormalization } from './flatten-residual-layer-normalization';
 import { fuseDecomposedLayerNormalization, fuseSkipLayerNormalization } from './fuse-layer-normalization';
@@ -50,7 +51,8 @@ function checkPositiveInteger(value: number | undefined, name: string): void {
  * residual Add + LayerNormalization -> SkipLayerNormalization with `skipLayerNormalization`, else
  * kept as the (faster on CPU) pair in a form onnxruntime does not re-fuse. A block that does not match is
  * left untouched; the report lists each attention block with the reason it was not fused. Dead
- * nodes (the shape subgraphs the fused ops no longer need) are removed and the graph is sorted.
+ * nodes (the shape subgraphs the fused ops no longer need) are removed, Reshape targets that are
+ * known from the inputs' symbolic dims are folded (foldShapeComputations) and the graph is sorted.
  * The result runs in onnxruntime (CPU and the other providers that implement these contrib ops);
  * validate it against the input model (compareOnnxModels).
  *
@@ -106,6 +108,13 @@ export function applyTransformerFusions(model: ModelProto, options: TransformerF
   }
   cleanUp();
   sortGraphTopologically(model.graph);
+  graph.refresh();
+  const folded = foldShapeComputations(graph, Number(opsetVersion));
+  if (folded > 0) {
+    notes.push(`${folded} Reshape target shapes folded (constant, or sliced from a graph input's shape): the Shape/Gather/Concat chains that computed them were removed.`);
+    cleanUp();
+    sortGraphTopologically(model.graph);
+  }
 
   if (Object.keys(fused).length > 0 && !model.opsetImport.some((entry) => entry.domain === MICROSOFT_DOMAIN)) {
     model.opsetImport.push({ domain: MICROSOFT_DOMAIN, version: 1 });
