@@ -6,6 +6,7 @@ workDirectory, opset, referenceCaseCount, trustRemoteCode, options: {...adapterO
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -143,11 +144,29 @@ def handle(request, bridge):
     log = _UnsupportedOpLog()
     logging.getLogger("tf2onnx").addHandler(log)
     bridge.progress("export", 20, f"converting {source.description} with tf2onnx (opset {opset})")
+    lifted = None
+    prepared_data = None
+    if large_model:
+        import lifted_weights
+
+        lifted = lifted_weights.LiftedWeights(os.path.join(request["workDirectory"], "lifted-weights.bin"),
+                                              int(options.get("externalWeightMinBytes") or lifted_weights.DEFAULT_MIN_BYTES))
+        lifted_weights.remove_scratch(lifted)
     try:
-        model, storage = source.convert(opset, common)
+        with lifted_weights.weights_kept_out(lifted) if lifted is not None else contextlib.nullcontext():
+            model, storage = source.convert(opset, common)
+        notes = list(source.notes)
+        if lifted is not None and storage is None:
+            # tf2onnx converted the graph without its large constants (lifted_weights.py).
+            bridge.progress("export", 70, f"writing {len(lifted.entries)} weights ({lifted.total_bytes} bytes) as external data")
+            prepared_data = os.path.join(request["workDirectory"], "model.onnx.data")
+            counts = lifted_weights.attach_weights(model, lifted, prepared_data, "model.onnx.data")
+            notes.append(f"{counts['weights']} weights of {lifted.min_bytes} bytes or more were kept out of tf2onnx and written "
+                         f"straight to model.onnx.data; {counts['folded']} Transpose/Cast/Reshape node(s) on them were folded in.")
     finally:
         logging.getLogger("tf2onnx").removeHandler(log)
-    notes = list(source.notes)
+        if lifted is not None:
+            lifted_weights.remove_scratch(lifted)
     graph_inputs = [value.name for value in model.graph.input]
     unknown_nchw = [name for name in options.get("inputsAsNchw") or [] if name not in graph_inputs]
     if unknown_nchw:
@@ -168,7 +187,7 @@ def handle(request, bridge):
     bridge.progress("export", 85, "writing model.onnx")
     os.makedirs(request["outputDirectory"], exist_ok=True)
     path = os.path.join(request["outputDirectory"], "model.onnx")
-    post.save_model(model, path, storage if large_model else None)
+    post.save_model(model, path, storage if large_model else None, prepared_data)
     inputs = post.tensor_specs([value for value in model.graph.input if value.name not in {i.name for i in model.graph.initializer}])
     outputs = post.tensor_specs(model.graph.output)
     count = int(request.get("referenceCaseCount", 2))

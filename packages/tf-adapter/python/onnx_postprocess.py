@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import os
+import shutil
 from typing import Any, Dict, Iterable, List, Optional
 
 import onnx
@@ -119,11 +120,16 @@ def tensor_specs(values: Iterable[onnx.ValueInfoProto]) -> List[Dict[str, Any]]:
     return specs
 
 
-def save_model(model: onnx.ModelProto, path: str, external_storage: Optional[Any]) -> None:
+def save_model(model: onnx.ModelProto, path: str, external_storage: Optional[Any], prepared_data: Optional[str] = None) -> None:
     """Writes the model atomically. With tf2onnx's external tensor storage (large models), the
-    tensors go into one `<file>.data` beside the model instead of tf2onnx's zip."""
+    tensors go into one `<file>.data` beside the model instead of tf2onnx's zip; a `prepared_data`
+    file (lifted_weights.attach_weights) is moved there as it is."""
     incomplete = path + ".incomplete"
-    if external_storage is not None:
+    if prepared_data is not None:
+        data_path = os.path.join(os.path.dirname(path), os.path.basename(path) + ".data")
+        shutil.move(prepared_data, data_path + ".incomplete")
+        os.replace(data_path + ".incomplete", data_path)
+    elif external_storage is not None:
         data_name = os.path.basename(path) + ".data"
         data_incomplete = os.path.join(os.path.dirname(path), data_name + ".incomplete")
         offset = 0

@@ -1,6 +1,8 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { ExportResult } from '@gpux/converter-core';
+import { isExternalTensor, loadOnnxModel } from '@gpux/converter-core';
 
 import { compareReferenceCases } from './test-support/compare-reference-cases';
 import { buildFixtures, exportSource, makeTemporaryDirectory, tensorflowPython } from './test-support/tensorflow-fixtures';
@@ -77,5 +79,39 @@ describe('Keras models through tf2onnx.convert.from_keras', () => {
     expect(result.referenceCases[1]?.inputs.pixel_values?.shape).toEqual([2, 3, 96, 96]);
     // Activations of this random-init network shrink to ~1e-10 by the logits; compare relatively.
     await expectValidated(result, 1e-3, true);
+  });
+
+  it('large-model mode keeps the weights out of tf2onnx and writes them straight to external data', async () => {
+    // externalWeightMinBytes 4096 lifts every convolution kernel of this small network, as the
+    // 1 MiB default does for the weights of a model over 2 GiB.
+    const { result } = await exportSource(path.join(root, 'mobilenetv2.keras'), path.join(root, 'lifted'), { largeModel: true, externalWeightMinBytes: 4096 });
+    const file = result.files[0]!;
+    const note = result.notes.find((line) => line.includes('kept out of tf2onnx')) ?? '';
+    const [weights, folded] = (/^(\d+) weights .* (\d+) Transpose/.exec(note) ?? []).slice(1).map(Number);
+    expect(weights).toBeGreaterThan(40);
+    expect(folded).toBeGreaterThan(20);
+    const model = await loadOnnxModel(file.path);
+    const graph = model.graph!;
+    expect(graph.input.map((input) => input.name)).toEqual(['pixel_values']);
+    const external = new Set(graph.initializer.filter((tensor) => isExternalTensor(tensor)).map((tensor) => tensor.name));
+    expect(external.size).toBeGreaterThanOrEqual(weights!);
+    // tf2onnx transposes each HWIO kernel to OIHW: those Transposes were applied while writing.
+    expect(graph.node.filter((node) => node.opType === 'Transpose' && external.has(node.input[0]))).toEqual([]);
+    // Every Conv reads its kernel from an initializer (lifted ones from the data file), none from a runtime op.
+    const initializers = new Set(graph.initializer.map((tensor) => tensor.name));
+    const convs = graph.node.filter((node) => node.opType === 'Conv');
+    expect(convs.length).toBeGreaterThan(30);
+    expect(convs.filter((node) => !initializers.has(node.input[1]))).toEqual([]);
+    expect(convs.filter((node) => external.has(node.input[1])).length).toBeGreaterThan(20);
+    expect((await stat(file.path)).size).toBeLessThan(256 * 1024);
+    expect((await stat(`${file.path}.data`)).size).toBeGreaterThan(1_500_000);
+    await expectValidated(result, 1e-3, true);
+  });
+
+  it('large-model mode converts the GRU classifier with its weights lifted, validated at two sizes', async () => {
+    const { result } = await exportSource(path.join(root, 'gru.keras'), path.join(root, 'lifted-gru'), { largeModel: true, externalWeightMinBytes: 1024 });
+    expect(result.notes.some((line) => /^[1-9]\d* weights of 1024 bytes or more were kept out of tf2onnx/.test(line))).toBe(true);
+    expect(result.files[0]?.inputs).toEqual([{ name: 'token_ids', dtype: 'int32', shape: ['batch_size', 'token_ids_dim1'] }]);
+    await expectValidated(result, 1e-4);
   });
 });

@@ -33,6 +33,13 @@ export interface TensorflowAdapterOptions {
   /** Source size in bytes above which `largeModel` turns on by itself. @default 1_800_000_000 */
   largeModelThresholdBytes?: number;
   /**
+   * With `largeModel`: constants of at least this many bytes are kept out of tf2onnx (which copies
+   * every weight several times in memory) and written straight to `model.onnx.data`, one tensor at
+   * a time. Smaller ones go through tf2onnx and are moved to the data file afterwards.
+   * @default 1_048_576
+   */
+  externalWeightMinBytes?: number;
+  /**
    * A Python file (or importable module) with `get_custom_objects()` returning Keras custom layer
    * classes. Runs code: needs `trustRemoteCode: true` on the request.
    */
@@ -73,9 +80,11 @@ export function normalizeTensorflowAdapterOptions(value: Record<string, unknown>
       throw new TypeError(`adapterOptions.${key} must be a boolean, received ${JSON.stringify(options[key])}`);
     }
   }
-  const threshold = options.largeModelThresholdBytes;
-  if (threshold !== undefined && !(Number.isSafeInteger(threshold) && threshold > 0)) {
-    throw new RangeError(`adapterOptions.largeModelThresholdBytes must be a positive integer, received ${JSON.stringify(threshold)}`);
+  for (const key of ['largeModelThresholdBytes', 'externalWeightMinBytes'] as const) {
+    const value = options[key];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
+      throw new RangeError(`adapterOptions.${key} must be a positive integer, received ${JSON.stringify(value)}`);
+    }
   }
   if (options.seed !== undefined && !Number.isInteger(options.seed)) {
     throw new TypeError(`adapterOptions.seed must be an integer, received ${JSON.stringify(options.seed)}`);

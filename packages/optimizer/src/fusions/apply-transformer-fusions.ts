@@ -7,6 +7,7 @@ import { sortGraphTopologically } from '@gpux/converter-core';
 import { removeUnusedNodes } from '../passes/remove-unused-nodes';
 import { fuseAttention } from './fuse-attention';
 import { fuseEmbedLayerNormalization } from './fuse-embed-layer-normalization';
+import { canonicalizeEinsumAttention } from './canonicalize-einsum-attention';
 import { foldShapeComputations } from './fold-shape-computations';
 import { fuseGelu } from './fuse-gelu';
 import { flattenResidualLayerNormalization } from './flatten-residual-layer-normalization';
@@ -90,6 +91,11 @@ export function applyTransformerFusions(model: ModelProto, options: TransformerF
   cleanUp();
   add('EmbedLayerNormalization', fuseEmbedLayerNormalization(graph));
   cleanUp();
+  const einsums = canonicalizeEinsumAttention(graph);
+  if (einsums > 0) {
+    notes.push(`${einsums} attention block(s) written as lowered einsums (tf2onnx's Keras MultiHeadAttention) were put back into the standard head layout before matching.`);
+    cleanUp();
+  }
   const attention = fuseAttention(graph, { opsetVersion: Number(opsetVersion), ...pick(options) });
   add('Attention', attention.attention);
   add('MultiHeadAttention', attention.multiHeadAttention);
