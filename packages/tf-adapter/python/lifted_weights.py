@@ -26,6 +26,7 @@ DEFAULT_MIN_BYTES = 1 << 20
 # Inline initializers at least this large also move to the data file, so model.onnx stays small.
 INLINE_LIMIT_BYTES = 4096
 ALIGNMENT = 4096
+MARKER = b"gpux-lifted-weight:"
 
 # TensorFlow dtype name -> (NumPy dtype, ONNX element type) for the dtypes whose tensor_content is
 # the same little-endian row-major bytes in both formats.
@@ -51,37 +52,73 @@ class LiftedWeights:
         self.scratch_path = scratch_path
         self.min_bytes = min_bytes
         self.entries: Dict[str, Tuple[Any, List[int], int, int]] = {}
+        # Values written while freezing, by marker index.
+        self.spilled: List[Tuple[Any, List[int], int, int]] = []
 
     @property
     def total_bytes(self) -> int:
         return sum(entry[3] for entry in self.entries.values())
 
 
+def _spill(lifted: LiftedWeights, values: Any) -> Optional[Any]:
+    """During freezing: a variable's value of at least `min_bytes` goes to the scratch file and the
+    graph gets a marker TensorProto (dtype and shape, no data) instead of a copy of it."""
+    import tensorflow as tf
+    from tensorflow.core.framework import tensor_pb2
+
+    if not isinstance(values, np.ndarray) or values.nbytes < lifted.min_bytes:
+        return None
+    dtype = tf.dtypes.as_dtype(values.dtype)
+    if dtype.name not in _DTYPES:
+        return None
+    data = np.ascontiguousarray(values)
+    with open(lifted.scratch_path, "ab") as scratch:
+        offset = scratch.tell()
+        scratch.write(memoryview(data.reshape(-1).view(np.uint8)))
+    index = len(lifted.spilled)
+    lifted.spilled.append((data.dtype, list(data.shape), offset, data.nbytes))
+    proto = tensor_pb2.TensorProto(dtype=dtype.as_datatype_enum, tensor_shape=tf.TensorShape(data.shape).as_proto())
+    proto.string_val.append(MARKER + str(index).encode())
+    return proto
+
+
 def lift_constants(graph_def: Any, lifted: LiftedWeights) -> List[str]:
-    """Replaces the top-level Const nodes of at least `lifted.min_bytes` by Placeholders of the same
-    dtype and shape; their bytes are appended to the scratch file. Returns the new input names."""
+    """Replaces the top-level Const nodes of at least `lifted.min_bytes` (and the markers that
+    freezing left, see `_spill`) by Placeholders of the same dtype and shape; their bytes are in the
+    scratch file. Returns the new input names."""
     import tensorflow as tf
 
     names: List[str] = []
     with open(lifted.scratch_path, "ab") as scratch:
-        offset = scratch.tell()
         for node in graph_def.node:
             if node.op != "Const":
                 continue
             tensor = node.attr["value"].tensor
-            length = len(tensor.tensor_content)
             dtype_name = tf.dtypes.as_dtype(tensor.dtype).name
-            if length < lifted.min_bytes or dtype_name not in _DTYPES:
-                continue
             shape = [int(dim.size) for dim in tensor.tensor_shape.dim]
-            scratch.write(tensor.tensor_content)
+            if len(tensor.string_val) == 1 and tensor.string_val[0].startswith(MARKER):
+                dtype, shape, offset, length = lifted.spilled[int(tensor.string_val[0][len(MARKER):])]
+            else:
+                length = len(tensor.tensor_content)
+                if length < lifted.min_bytes or dtype_name not in _DTYPES:
+                    continue
+                offset = scratch.tell()
+                scratch.write(tensor.tensor_content)
+                dtype = _DTYPES[dtype_name][0]
             name = node.name + ":0"
-            lifted.entries[name] = (_DTYPES[dtype_name][0], shape, offset, length)
-            offset += length
+            lifted.entries[name] = (dtype, shape, offset, length)
             node.op = "Placeholder"
             del node.attr["value"]
             node.attr["shape"].shape.CopyFrom(tf.TensorShape(shape).as_proto())
             names.append(name)
+    # A marker inside a function body (not a graph input there) gets its data back.
+    for function in graph_def.library.function:
+        for node in function.node_def:
+            tensor = node.attr["value"].tensor if node.op == "Const" else None
+            if tensor is not None and len(tensor.string_val) == 1 and tensor.string_val[0].startswith(MARKER):
+                dtype, shape, offset, length = lifted.spilled[int(tensor.string_val[0][len(MARKER):])]
+                del tensor.string_val[:]
+                tensor.tensor_content = np.fromfile(lifted.scratch_path, dtype=np.uint8, count=length, offset=offset).tobytes()
     return names
 
 
@@ -91,8 +128,26 @@ def weights_kept_out(lifted: LiftedWeights) -> Iterator[LiftedWeights]:
     frozen graph with its large constants lifted (tf2onnx 1.17's `convert._convert_common`, which
     all of them call with the frozen GraphDef; TFLite and TF.js pass none and are left as they are)."""
     import tf2onnx.convert as convert
+    import tf2onnx.tf_loader as tf_loader
+    from tensorflow.python.framework import tensor_util
 
     original = convert._convert_common  # pylint: disable=protected-access
+    original_freeze = tf_loader.convert_variables_to_constants_large_model
+
+    def freeze(func):
+        # TensorFlow's freezing copies each variable into a TensorProto and that into the GraphDef;
+        # large values go to the scratch file instead (the graph gets markers).
+        make_tensor_proto = tensor_util.make_tensor_proto
+
+        def spilling(values, dtype=None, shape=None, verify_shape=False, allow_broadcast=False):
+            marker = _spill(lifted, values)
+            return marker if marker is not None else make_tensor_proto(values, dtype, shape, verify_shape, allow_broadcast)
+
+        tensor_util.make_tensor_proto = spilling
+        try:
+            return original_freeze(func)
+        finally:
+            tensor_util.make_tensor_proto = make_tensor_proto
 
     def convert_common(frozen_graph, *args, **kwargs):
         if frozen_graph is None:
@@ -103,10 +158,12 @@ def weights_kept_out(lifted: LiftedWeights) -> Iterator[LiftedWeights]:
         return original(frozen_graph, *args, **kwargs)
 
     convert._convert_common = convert_common  # pylint: disable=protected-access
+    tf_loader.convert_variables_to_constants_large_model = freeze
     try:
         yield lifted
     finally:
         convert._convert_common = original  # pylint: disable=protected-access
+        tf_loader.convert_variables_to_constants_large_model = original_freeze
 
 
 def _small_constants(graph: onnx.GraphProto) -> Dict[str, np.ndarray]:

@@ -11,7 +11,7 @@ import { canonicalizeEinsumAttention } from './canonicalize-einsum-attention';
 import { foldShapeComputations } from './fold-shape-computations';
 import { fuseGelu } from './fuse-gelu';
 import { flattenResidualLayerNormalization } from './flatten-residual-layer-normalization';
-import { fuseDecomposedLayerNormalization, fuseSkipLayerNormalization } from './fuse-layer-normalization';
+import { fuseDecomposedLayerNormalization, fuseSkipLayerNormalization, fuseTensorflowLayerNormalization } from './fuse-layer-normalization';
 import { FusionGraph, MICROSOFT_DOMAIN } from './fusion-graph';
 import type { FusionReport } from './fusion-report';
 
@@ -88,12 +88,16 @@ export function applyTransformerFusions(model: ModelProto, options: TransformerF
   };
 
   add('LayerNormalization', fuseDecomposedLayerNormalization(graph));
+  add('LayerNormalization', fuseTensorflowLayerNormalization(graph));
   cleanUp();
   add('EmbedLayerNormalization', fuseEmbedLayerNormalization(graph));
   cleanUp();
   const einsums = canonicalizeEinsumAttention(graph);
   if (einsums > 0) {
     notes.push(`${einsums} attention block(s) written as lowered einsums (tf2onnx's Keras MultiHeadAttention) were put back into the standard head layout before matching.`);
+    // The old chains can stay alive only through Shape reads feeding other Reshapes; fold those.
+    graph.refresh();
+    foldShapeComputations(graph, Number(opsetVersion));
     cleanUp();
   }
   const attention = fuseAttention(graph, { opsetVersion: Number(opsetVersion), ...pick(options) });

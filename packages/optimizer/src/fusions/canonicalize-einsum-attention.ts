@@ -16,6 +16,7 @@ import { DataType, getIntAttribute, getIntsAttribute } from '@gpux/converter-cor
 import { CONSTANT_EVALUATORS } from '../passes/constant-evaluators';
 import type { ConstantTensor } from '../passes/constant-tensor';
 import { shapePieces } from './attention-projections';
+import { inferSymbolicShapes, sameShape, type SymbolicDim } from './fold-shape-computations';
 import type { FusionGraph } from './fusion-graph';
 
 const LAYOUT_OPS = new Set(['Reshape', 'Transpose', 'Unsqueeze', 'Squeeze']);
@@ -191,12 +192,136 @@ function contextOf(p: ConstantTensor, v: ConstantTensor): ConstantTensor {
  * batch is the probe's and a sequence that is not constant gets `sequence`.
  */
 function headDims(graph: FusionGraph, name: string, sequence = PROBE_SEQUENCE): Dims | undefined {
-  const reshape = graph.producer(name, 'Reshape');
-  const pieces = reshape === undefined ? undefined : shapePieces(graph, reshape.input[1]);
+  const biased = biasAfterSplit(graph, name);
+  if (biased !== undefined) return headDims(graph, biased.split, sequence);
+  const squeezed = squeezedHeadSplit(graph, name);
+  const reshape = squeezed ?? graph.producer(name, 'Reshape');
+  let pieces = reshape === undefined ? undefined : shapePieces(graph, reshape.input[1]);
+  if (squeezed !== undefined) {
+    const tail = constantTail(graph, squeezed.input[1]);
+    pieces = pieces ?? (tail !== undefined && tail.length >= 3 ? [undefined, undefined, ...tail.slice(-3)] : undefined);
+    pieces = pieces?.slice(0, 4);
+  }
   if (pieces?.length !== 4) return undefined;
   const [, length, heads, size] = pieces;
   if (heads === undefined || size === undefined || heads <= 0 || size <= 0) return undefined;
   return [PROBE_BATCH, length !== undefined && length > 0 ? length : sequence, heads, size];
+}
+
+/**
+ * tf2onnx's form of the head split when the sequence is dynamic: `Squeeze(Reshape(p, [.., .., N, H, 1]), [4])`;
+ * returns the Reshape.
+ */
+function squeezedHeadSplit(graph: FusionGraph, name: string): NodeProto | undefined {
+  const squeeze = graph.producer(name, 'Squeeze');
+  const axes = squeeze === undefined ? undefined : (getIntsAttribute(squeeze, 'axes') ?? (graph.constant(squeeze.input[1])?.values as number[] | undefined));
+  if (squeeze === undefined || axes?.length !== 1 || ![4, -1].includes(Number(axes[0]))) return undefined;
+  const reshape = graph.producer(squeeze.input[0], 'Reshape');
+  const pieces = reshape === undefined ? undefined : shapePieces(graph, reshape.input[1]);
+  if (pieces !== undefined) return pieces.length === 5 && pieces[4] === 1 ? reshape : undefined;
+  const tail = reshape === undefined ? undefined : constantTail(graph, reshape.input[1]);
+  return tail !== undefined && tail.length >= 3 && tail.at(-1) === 1 ? reshape : undefined;
+}
+
+/** The constant values that end a Concat shape (or a whole constant shape). */
+function constantTail(graph: FusionGraph, name: string | undefined): number[] | undefined {
+  const constant = graph.constant(name);
+  if (constant !== undefined) return Array.from(constant.values, Number);
+  const concat = graph.producer(name, 'Concat');
+  if (concat === undefined) return undefined;
+  const tail: number[] = [];
+  for (const input of [...concat.input].reverse()) {
+    const part = graph.constant(input);
+    if (part === undefined) break;
+    tail.unshift(...Array.from(part.values, Number));
+  }
+  return tail;
+}
+
+/**
+ * `Add(split, bias)` with a constant [N, H] bias (Keras' EinsumDense adds its bias after the head
+ * split): the split and the bias flattened to [N*H]; undefined for anything else.
+ */
+function biasAfterSplit(graph: FusionGraph, name: string): { split: string; bias: Float32Array } | undefined {
+  const add = graph.producer(name, 'Add');
+  if (add === undefined) return undefined;
+  for (const index of [1, 0]) {
+    const bias = graph.constant(add.input[index]);
+    if (bias === undefined || bias.dims.length < 2 || bias.dims.slice(0, -2).some((dim) => dim !== 1)) continue;
+    return { split: add.input[1 - index] ?? '', bias: Float32Array.from(bias.values as ArrayLike<number>) };
+  }
+  return undefined;
+}
+
+/**
+ * A head split the attention matcher reads (`Reshape(MatMul(x, W) (+ b), [0, 0, N, H])`) for what
+ * tf2onnx writes: `Squeeze(Reshape(Gemm(Reshape(x, [-1, D]), W), [.., .., N, H, 1]))` when the
+ * sequence is dynamic (x's shape proven [batch, sequence, D] symbolically), and a bias added after
+ * the split; `root` itself when it already is a plain split.
+ */
+function standardHeadSplit(graph: FusionGraph, root: string, shapes: (name: string) => SymbolicDim[] | undefined): string | undefined {
+  const biased = biasAfterSplit(graph, root);
+  const splitName = biased?.split ?? root;
+  const reshape5 = squeezedHeadSplit(graph, splitName);
+  let x: string;
+  let weightName: string;
+  let bias: string | undefined;
+  let heads: number;
+  let size: number;
+  if (reshape5 === undefined) {
+    const reshape = graph.producer(splitName, 'Reshape');
+    const dims = headDims(graph, splitName);
+    if (reshape === undefined || dims === undefined) return undefined;
+    if (biased === undefined) return root;
+    const projection = graph.producer(reshape.input[0], 'MatMul');
+    if (projection === undefined || graph.constant(projection.input[1])?.dims.length !== 2) return undefined;
+    [x, weightName, heads, size] = [projection.input[0] ?? '', projection.input[1] ?? '', dims[2]!, dims[3]!];
+  } else {
+    const gemm = graph.producer(reshape5.input[0], 'Gemm');
+    const flatten = gemm === undefined ? undefined : graph.producer(gemm.input[0], 'Reshape');
+    if (gemm === undefined || flatten === undefined) return undefined;
+    bias = gemm.input[2] !== undefined && gemm.input[2] !== '' ? gemm.input[2] : undefined;
+    const alpha = gemm.attribute.find((entry) => entry.name === 'alpha')?.f ?? 1;
+    const beta = gemm.attribute.find((entry) => entry.name === 'beta')?.f ?? 1;
+    const plain = (getIntAttribute(gemm, 'transA', 0) ?? 0) === 0 && alpha === 1 && (bias === undefined || beta === 1);
+    const weight = graph.constant(gemm.input[1]);
+    if (!plain || weight?.dims.length !== 2 || (bias !== undefined && graph.constant(bias)?.dims.length !== 1)) return undefined;
+    const transposed = (getIntAttribute(gemm, 'transB', 0) ?? 0) === 1;
+    x = flatten.input[0] ?? '';
+    // tf2onnx lowers the projection einsum on x unsqueezed to [batch, sequence, 1, 1, D].
+    const unsqueeze = graph.producer(x, 'Unsqueeze');
+    const one = [{ coefficient: 1, symbols: [] }];
+    if (unsqueeze !== undefined && shapes(unsqueeze.input[0] ?? '')?.length === 3 && (shapes(x) ?? []).slice(2, -1).every((dim) => sameShape([dim], one))) {
+      x = unsqueeze.input[0] ?? '';
+    }
+    const [xShape, splitShape] = [shapes(x), shapes(splitName)];
+    if (xShape?.length !== 3 || splitShape?.length !== 4 || !sameShape(xShape.slice(0, 2), splitShape.slice(0, 2))) return undefined;
+    if (splitShape[2]!.symbols.length > 0 || splitShape[3]!.symbols.length > 0) return undefined;
+    [weightName, heads, size] = [gemm.input[1] ?? '', splitShape[2]!.coefficient, splitShape[3]!.coefficient];
+    const [rows, columns] = transposed ? [weight.dims[1]!, weight.dims[0]!] : [weight.dims[0]!, weight.dims[1]!];
+    if (heads * size !== columns) return undefined;
+    if (transposed) {
+      // Gemm(transB=1) stores W^T: a [D, N*H] copy for the MatMul the matcher reads.
+      const values = new Float32Array(rows * columns);
+      for (let row = 0; row < rows; row += 1) for (let column = 0; column < columns; column += 1) values[row * columns + column] = Number(weight.values[column * rows + row]);
+      weightName = graph.addInitializer('head_projection_weight', 'float32', [rows, columns], values);
+    }
+  }
+  if (biased !== undefined) {
+    if (bias !== undefined || biased.bias.length !== heads * size) return undefined;
+    bias = graph.addInitializer('head_projection_bias', 'float32', [heads * size], biased.bias);
+  }
+  const projected = graph.uniqueName(`${root}_projection`);
+  graph.addNode('MatMul', [x, weightName], [projected]);
+  let output = projected;
+  if (bias !== undefined) {
+    output = graph.uniqueName(`${root}_projection_bias`);
+    graph.addNode('Add', [projected, bias], [output]);
+  }
+  const shape = graph.addInitializer('head_split_shape', 'int64', [4], BigInt64Array.from([0n, 0n, BigInt(heads), BigInt(size)]));
+  const split = graph.uniqueName(`${root}_heads`);
+  graph.addNode('Reshape', [output, shape], [split]);
+  return split;
 }
 
 /** The MatMul under a chain of layout ops (and an optional scalar Mul) ending at `name`. */
@@ -207,6 +332,7 @@ function matmulUnder(graph: FusionGraph, name: string): NodeProto | undefined {
 /** Rewrites each lowered-einsum attention block it can prove; returns how many. */
 export function canonicalizeEinsumAttention(graph: FusionGraph): number {
   let rewritten = 0;
+  let shapes: ((name: string) => SymbolicDim[] | undefined) | undefined;
   for (const softmax of graph.graph.node.filter((node) => node.opType === 'Softmax' && (node.domain ?? '') === '')) {
     if (![-1, 3].includes(getIntAttribute(softmax, 'axis', -1) ?? -1)) continue;
     // Scores: Softmax <- [Mul(scale)] <- layout chain <- MatMul(layout(q), layout(k)).
@@ -243,11 +369,17 @@ export function canonicalizeEinsumAttention(graph: FusionGraph): number {
     const [pProbe, vProbe] = [random(pDims, 7), random(vDims, 11)];
     const contextProbe = { graph, roots: new Map([[probabilities, pProbe], [v, vProbe]]), memo: new Map() };
     const expected = contextOf(pProbe, vProbe);
+    // The heads merged into rows, [B*S, N*H]: where the output projection's Gemm reads it when the
+    // sequence is dynamic.
+    const expectedRows = { ...expected, dims: [expected.dims[0]! * expected.dims[1]!, expected.dims[2]! * expected.dims[3]!] };
     let contextEnd: string | undefined;
+    let contextRows = false;
     current = contextMatMul.output[0] ?? '';
-    for (let step = 0; step < 8 && contextEnd === undefined; step += 1) {
-      if (close(evaluate(contextProbe, current), expected)) {
+    for (let step = 0; step < 10 && contextEnd === undefined; step += 1) {
+      const value = evaluate(contextProbe, current);
+      if (close(value, expected) || close(value, expectedRows)) {
         contextEnd = current;
+        contextRows = close(value, expectedRows);
         break;
       }
       const readers = graph.consumersOf(current).filter((node) => node.opType !== 'Shape');
@@ -257,19 +389,29 @@ export function canonicalizeEinsumAttention(graph: FusionGraph): number {
     if (contextEnd === undefined) continue;
 
     if (graph.graph.output.some((output) => output.name === contextEnd || output.name === scores)) continue;
+    if ([q, k, v].some((root) => squeezedHeadSplit(graph, biasAfterSplit(graph, root)?.split ?? root) !== undefined)) shapes ??= inferSymbolicShapes(graph);
+    const splits = [q, k, v].map((root) => standardHeadSplit(graph, root, shapes ?? (() => undefined)));
+    if (splits.some((split) => split === undefined)) continue;
+    const [qSplit, kSplit, vSplit] = splits as [string, string, string];
     const name = (prefix: string): string => graph.uniqueName(`${softmax.name ?? 'attention'}_${prefix}`);
     const [qHeads, kTransposed, newScores] = [name('q_heads'), name('k_transposed'), name('scores')];
-    graph.addNode('Transpose', [q], [qHeads], { attributes: { perm: [0, 2, 1, 3] } });
-    graph.addNode('Transpose', [k], [kTransposed], { attributes: { perm: [0, 2, 3, 1] } });
+    graph.addNode('Transpose', [qSplit], [qHeads], { attributes: { perm: [0, 2, 1, 3] } });
+    graph.addNode('Transpose', [kSplit], [kTransposed], { attributes: { perm: [0, 2, 3, 1] } });
     graph.addNode('MatMul', [qHeads, kTransposed], [newScores]);
     if (scaled !== undefined && scaleOperand !== undefined) scaled.input[scaled.input.indexOf(scores)] = newScores;
     else softmax.input[0] = newScores;
     const [vHeads, context, merged] = [name('v_heads'), name('context'), name('context_bsnh')];
-    graph.addNode('Transpose', [v], [vHeads], { attributes: { perm: [0, 2, 1, 3] } });
+    graph.addNode('Transpose', [vSplit], [vHeads], { attributes: { perm: [0, 2, 1, 3] } });
     graph.addNode('MatMul', [probabilities, vHeads], [context]);
     graph.addNode('Transpose', [context], [merged], { attributes: { perm: [0, 2, 1, 3] } });
+    let replacement = merged;
+    if (contextRows) {
+      replacement = name('context_rows');
+      const rows = graph.addInitializer('context_rows_shape', 'int64', [2], BigInt64Array.from([-1n, BigInt(qDims[2]! * vDims[3]!)]));
+      graph.addNode('Reshape', [merged, rows], [replacement]);
+    }
     for (const reader of graph.consumersOf(contextEnd)) {
-      for (let index = 0; index < reader.input.length; index += 1) if (reader.input[index] === contextEnd) reader.input[index] = merged;
+      for (let index = 0; index < reader.input.length; index += 1) if (reader.input[index] === contextEnd) reader.input[index] = replacement;
     }
     rewritten += 1;
   }

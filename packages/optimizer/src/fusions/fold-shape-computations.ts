@@ -15,17 +15,19 @@
  * not known, so the result computes the same shapes as before.
  */
 import type { NodeProto, TensorProto, ValueInfoProto } from '@gpux/converter-core';
-import { getIntAttribute, getIntsAttribute } from '@gpux/converter-core';
+import { getIntAttribute, getIntsAttribute, sortGraphTopologically } from '@gpux/converter-core';
 import type { FusionGraph } from './fusion-graph';
 import { MICROSOFT_DOMAIN } from './fusion-graph';
 
 /** `coefficient * product(symbols)`; symbols sorted, a symbol may repeat. */
-interface Dim {
+export interface SymbolicDim {
   coefficient: number;
   symbols: string[];
 }
 
 /** An int64 tensor of rank 0 or 1 whose values are known as dims. */
+type Dim = SymbolicDim;
+
 interface SymbolicValue {
   scalar: boolean;
   values: Dim[];
@@ -170,8 +172,10 @@ class ShapeTracker {
       }
       case 'MatMul': {
         const b = this.shape(node.input[1]);
-        if (input === undefined || input.length < 2 || b?.length !== 2) return undefined;
-        return [...input.slice(0, -1), b[1]!];
+        if (input === undefined || input.length < 2 || b === undefined || b.length < 2) return undefined;
+        if (b.length === 2) return [...input.slice(0, -1), b[1]!];
+        const batch = broadcast([input.slice(0, -2), b.slice(0, -2)]);
+        return batch === undefined ? undefined : [...batch, input.at(-2)!, b.at(-1)!];
       }
       case 'Transpose': {
         if (input === undefined) return undefined;
@@ -237,7 +241,8 @@ class ShapeTracker {
       case 'Identity':
         return this.value(node.input[0]);
       case 'Cast':
-        return getIntAttribute(node, 'to') === 7 ? this.value(node.input[0]) : undefined;
+        // int64 or int32 (tf2onnx's shape arithmetic goes through int32 and back).
+        return [6, 7].includes(getIntAttribute(node, 'to') ?? 0) ? this.value(node.input[0]) : undefined;
       case 'Gather': {
         const data = this.value(node.input[0]);
         const indices = this.value(node.input[1]);
@@ -267,6 +272,26 @@ class ShapeTracker {
         if (parts.some((part) => part === undefined || part.scalar)) return undefined;
         const values = parts.flatMap((part) => part!.values);
         return values.length <= MAX_SYMBOLIC_VALUES ? { scalar: false, values } : undefined;
+      }
+      case 'Max': {
+        const parts = node.input.map((name) => this.value(name));
+        if (parts.some((part) => part === undefined) || parts.length === 0) return undefined;
+        const length = Math.max(...parts.map((part) => part!.values.length));
+        const values: Dim[] = [];
+        for (let index = 0; index < length; index += 1) {
+          const dims = parts.map((part) => (part!.values.length === 1 ? part!.values[0]! : part!.values[index]!));
+          // Only the max of equal dims (or of plain numbers) is known.
+          if (dims.every((dim) => sameDim(dim, dims[0]!))) values.push(dims[0]!);
+          else if (dims.every(isNumber)) values.push(numberDim(Math.max(...dims.map((dim) => dim.coefficient))));
+          else return undefined;
+        }
+        return { scalar: parts.every((part) => part!.scalar), values };
+      }
+      case 'ReduceProd': {
+        const data = this.value(node.input[0]);
+        const axes = node.input[1] === undefined || node.input[1] === '' ? getIntsAttribute(node, 'axes') : undefined;
+        if (data === undefined || data.scalar || (node.input[1] !== undefined && node.input[1] !== '') || (axes !== undefined && !(axes.length === 1 && (axes[0] === 0 || axes[0] === -1)))) return undefined;
+        return { scalar: getIntAttribute(node, 'keepdims', 1) !== 1, values: [product(data.values)] };
       }
       case 'Mul': {
         const a = this.value(node.input[0]);
@@ -334,6 +359,20 @@ function normalizeClamped(index: number, length: number): number {
   return Math.min(Math.max(position, 0), length);
 }
 
+/** Symbolic dims of every tensor whose shape can be followed from the graph inputs (see the module comment). */
+export function inferSymbolicShapes(graph: FusionGraph): (name: string) => SymbolicDim[] | undefined {
+  const tracker = new ShapeTracker(graph);
+  // Fusions append their nodes: visit producers before readers.
+  sortGraphTopologically(graph.graph);
+  for (const node of graph.graph.node) tracker.visit(node);
+  return (name) => tracker.shape(name);
+}
+
+/** Whether two symbolic shapes are the same dims. */
+export function sameShape(a: readonly SymbolicDim[] | undefined, b: readonly SymbolicDim[] | undefined): boolean {
+  return a !== undefined && b !== undefined && a.length === b.length && a.every((dim, index) => sameDim(dim, b[index]!));
+}
+
 /** One piece of a rewritten shape: constant numbers, or a slice of a graph input's shape. */
 type Piece = { numbers: number[] } | { input: string; start: number; end: number };
 
@@ -348,6 +387,7 @@ export function foldShapeComputations(graph: FusionGraph, opsetVersion: number):
   const concats = new Map<string, string>();
   const sources = symbolSources(graph);
   let rewritten = 0;
+  sortGraphTopologically(graph.graph);
   for (const node of [...graph.graph.node]) {
     tracker.visit(node);
     if (node.opType !== 'Reshape' || (node.domain ?? '') !== '' || graph.constant(node.input[1]) !== undefined) continue;

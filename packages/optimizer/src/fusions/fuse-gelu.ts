@@ -1,6 +1,6 @@
 /**
- * GELU fusions: the erf form `x * 0.5 * (1 + erf(x / sqrt(2)))` to com.microsoft Gelu (BiasGelu
- * when x is MatMul output plus a bias), the tanh form
+ * GELU fusions: the erf form `x * 0.5 * (1 + erf(x / sqrt(2)))` (or Keras' `0.5 * x * erfc(-x / sqrt(2))`
+ * with erfc as `1 - erf`) to com.microsoft Gelu (BiasGelu when x is MatMul output plus a bias), the tanh form
  * `0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))` to FastGelu, and for O3 the erf form to
  * FastGelu as well (approximate GELU).
  */
@@ -57,6 +57,16 @@ function matchErfGelu(graph: FusionGraph, erf: NodeProto): { x: string; output: 
   if (scaled?.opType === 'Div' && close(graph.scalar(scaled.input[1]), Math.SQRT2)) x = scaled.input[0];
   else if (scaled?.opType === 'Mul' && close(graph.scalarOperand(scaled)?.value, Math.SQRT1_2)) x = graph.scalarOperand(scaled)?.other;
   if (x === undefined || graph.consumersOf(scaled?.output[0] ?? '').length !== 1) return undefined;
+  const negation = graph.producer(x, 'Neg');
+  if (negation !== undefined) {
+    // Keras 3 through tf2onnx: 0.5 * x * erfc(-x / sqrt(2)), erfc written as 1 - erf.
+    const oneMinus = onlyReader(graph, erf.output[0] ?? '', 'Sub');
+    if (oneMinus === undefined || oneMinus.input[1] !== erf.output[0] || !close(graph.scalar(oneMinus.input[0]), 1)) return undefined;
+    if (graph.consumersOf(x).length !== 1) return undefined;
+    const input = negation.input[0] ?? '';
+    const tail = matchHalfTimesInput(graph, oneMinus, input);
+    return tail === undefined ? undefined : { x: input, output: tail.output };
+  }
   const onePlus = onlyReader(graph, erf.output[0] ?? '', 'Add');
   if (onePlus === undefined || !close(graph.scalarOperand(onePlus)?.value, 1)) return undefined;
   const tail = matchHalfTimesInput(graph, onePlus, x);

@@ -51,6 +51,73 @@ export function fuseDecomposedLayerNormalization(graph: FusionGraph): number {
   return count;
 }
 
+/** The values of a constant whose dims are all 1 but the last (a per-channel vector), or undefined. */
+function channelVector(graph: FusionGraph, name: string | undefined): { values: Float32Array; rank: number } | undefined {
+  const constant = graph.constant(name);
+  if (constant === undefined || constant.dims.length === 0 || constant.dims.slice(0, -1).some((dim) => dim !== 1)) return undefined;
+  return { values: Float32Array.from(constant.values as ArrayLike<number>), rank: constant.dims.length };
+}
+
+/**
+ * Fuses the layer norm that tf2onnx writes for Keras' LayerNormalization (moments, then
+ * `x * (gamma / sqrt(var + eps)) + (beta - mean * gamma / sqrt(var + eps))`):
+ * ReduceMean, Neg, Sub, Mul (square), ReduceMean, Add eps, Sqrt, Reciprocal, Mul gamma, Mul x,
+ * Mul -mean, Add beta, Add. Returns how many.
+ */
+export function fuseTensorflowLayerNormalization(graph: FusionGraph): number {
+  let count = 0;
+  for (const mean of graph.graph.node.filter((node) => node.opType === 'ReduceMean' && (node.domain ?? '') === '')) {
+    const x = mean.input[0] ?? '';
+    const meanName = mean.output[0] ?? '';
+    const readers = graph.consumersOf(meanName);
+    const negation = readers.find((node) => node.opType === 'Neg');
+    const sub = readers.find((node) => node.opType === 'Sub' && node.input[0] === x && node.input[1] === meanName);
+    if (negation === undefined || sub === undefined || readers.length !== 2) continue;
+    const square = graph.consumersOf(sub.output[0] ?? '')[0];
+    if (square?.opType !== 'Mul' || square.input[0] !== sub.output[0] || square.input[1] !== sub.output[0]) continue;
+    const variance = graph.consumersOf(square.output[0] ?? '')[0];
+    const axis = variance?.opType === 'ReduceMean' ? reducedAxis(graph, mean, variance) : undefined;
+    if (variance === undefined || axis === undefined) continue;
+    const addEpsilon = graph.consumersOf(variance.output[0] ?? '')[0];
+    const epsilon = addEpsilon?.opType === 'Add' ? graph.scalarOperand(addEpsilon)?.value : undefined;
+    const sqrt = addEpsilon === undefined ? undefined : graph.consumersOf(addEpsilon.output[0] ?? '')[0];
+    const reciprocal = sqrt?.opType === 'Sqrt' ? graph.consumersOf(sqrt.output[0] ?? '')[0] : undefined;
+    if (epsilon === undefined || reciprocal?.opType !== 'Reciprocal') continue;
+    const scaleMul = graph.consumersOf(reciprocal.output[0] ?? '')[0];
+    const gamma = scaleMul?.opType === 'Mul' ? channelVector(graph, scaleMul.input.find((name) => name !== reciprocal.output[0])) : undefined;
+    if (scaleMul === undefined || gamma === undefined) continue;
+    const scaled = graph.consumersOf(scaleMul.output[0] ?? '');
+    const timesX = scaled.find((node) => node.opType === 'Mul' && node.input.includes(x));
+    const timesMean = scaled.find((node) => node.opType === 'Mul' && node.input.includes(negation.output[0] ?? ''));
+    if (timesX === undefined || timesMean === undefined || scaled.length !== 2) continue;
+    const shift = graph.consumersOf(timesMean.output[0] ?? '')[0];
+    const beta = shift?.opType === 'Add' ? channelVector(graph, shift.input.find((name) => name !== timesMean.output[0])) : undefined;
+    if (shift === undefined || beta === undefined || beta.values.length !== gamma.values.length) continue;
+    // Only a reduction over the last axis is a LayerNormalization(axis=-1).
+    if (axis !== -1 && !(gamma.rank > 1 && axis === gamma.rank - 1)) continue;
+    const output = graph.consumersOf(shift.output[0] ?? '')[0];
+    if (output?.opType !== 'Add' || !output.input.includes(timesX.output[0] ?? '') || !output.input.includes(shift.output[0] ?? '')) continue;
+    const channels = gamma.values.length;
+    const gammaName = graph.addInitializer('layer_norm_gamma', 'float32', [channels], gamma.values);
+    const betaName = graph.addInitializer('layer_norm_beta', 'float32', [channels], beta.values);
+    graph.remove(output);
+    graph.addNode('LayerNormalization', [x, gammaName, betaName], [output.output[0] ?? ''], {
+      name: 'LayerNormalization',
+      attributes: { axis: -1, epsilon: [epsilon, 'float'] },
+    });
+    count += 1;
+  }
+  return count;
+}
+
+/** The single axis both ReduceMeans reduce (keeping dims), or undefined. */
+function reducedAxis(graph: FusionGraph, first: NodeProto, second: NodeProto): number | undefined {
+  const axes = (node: NodeProto): number[] | undefined => getIntsAttribute(node, 'axes') ?? (graph.constant(node.input[1])?.values as number[] | undefined)?.map(Number);
+  const [a, b] = [axes(first), axes(second)];
+  const keep = getIntAttribute(first, 'keepdims', 1) === 1 && getIntAttribute(second, 'keepdims', 1) === 1;
+  return a !== undefined && b !== undefined && a.length === 1 && b.length === 1 && a[0] === b[0] && keep ? a[0] : undefined;
+}
+
 /** Fuses `LayerNormalization(a + b (+ bias))` into SkipLayerNormalization; returns how many. */
 export function fuseSkipLayerNormalization(graph: FusionGraph): number {
   let count = 0;

@@ -35,8 +35,9 @@ def build(layers, hidden, heads, sequence):
     rng = np.random.default_rng(5)
     # Non-zero biases and norms, so that no Add is dropped as a no-op by the converter.
     for weight in model.weights:
-        if len(weight.shape) == 1:
-            weight.assign(rng.normal(0.0, 0.1, weight.shape).astype(np.float32) + (1.0 if "gamma" in weight.path else 0.0))
+        name = weight.path.rsplit("/", 1)[-1]
+        if name in ("bias", "beta", "gamma"):
+            weight.assign(rng.normal(0.0, 0.1, weight.shape).astype(np.float32) + (1.0 if name == "gamma" else 0.0))
     return model
 
 
