@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-import { ConversionError } from '@gpux/converter-core';
+import { ConversionError, isExternalTensor, loadOnnxModel } from '@gpux/converter-core';
 
 import { listSavedModelSignatures } from './list-saved-model-signatures';
 import { compareReferenceCases } from './test-support/compare-reference-cases';
@@ -63,6 +63,18 @@ describe('SavedModels and frozen graphs', () => {
     expect(detection.format).toBe('tf-frozen-graph');
     expect(result.exporter).toBe('tf2onnx.convert.from_graph_def');
     expect(result.files[0]?.inputs).toEqual([{ name: 'image:0', dtype: 'float32', shape: ['batch_size', 8, 8, 2] }]);
+    const differences = await compareReferenceCases(result.files[0]?.path ?? '', result.referenceCases);
+    expect(differences).toHaveLength(2);
+    for (const difference of differences) expect(difference.maxAbsDiff).toBeLessThan(1e-5);
+  });
+
+  it('keeps a frozen graph\'s weights out of tf2onnx in large-model mode (kernel transposed while written)', async () => {
+    const { result } = await exportSource(path.join(root, 'frozen_graph.pb'), path.join(root, 'lifted-frozen'), { largeModel: true, externalWeightMinBytes: 64 });
+    expect(result.notes.some((line) => line.startsWith('1 weights of 64 bytes or more were kept out of tf2onnx') && line.includes('1 Transpose'))).toBe(true);
+    const model = await loadOnnxModel(result.files[0]?.path ?? '');
+    const kernel = model.graph!.initializer.find((tensor) => tensor.name === model.graph!.node.find((node) => node.opType === 'Conv')?.input[1]);
+    expect(kernel === undefined ? false : isExternalTensor(kernel)).toBe(true);
+    expect(kernel?.dims.map(Number)).toEqual([4, 2, 3, 3]);
     const differences = await compareReferenceCases(result.files[0]?.path ?? '', result.referenceCases);
     expect(differences).toHaveLength(2);
     for (const difference of differences) expect(difference.maxAbsDiff).toBeLessThan(1e-5);
