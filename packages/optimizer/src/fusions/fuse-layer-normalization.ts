@@ -14,6 +14,12 @@ function reducesLastAxis(graph: FusionGraph, node: NodeProto | undefined): boole
   return axes !== undefined && axes.length === 1 && Number(axes[0]) === -1 && getIntAttribute(node, 'keepdims', 1) === 1;
 }
 
+/** Writes LayerNormalization(axis -1) over `[x, gamma, beta]` in place of the pattern ending at `output`. */
+function replaceWithLayerNormalization(graph: FusionGraph, output: NodeProto, inputs: string[], epsilon: number): void {
+  graph.remove(output);
+  graph.addNode('LayerNormalization', inputs, [output.output[0] ?? ''], { name: 'LayerNormalization', attributes: { axis: -1, epsilon: [epsilon, 'float'] } });
+}
+
 /** Fuses decomposed layer norms; returns how many. */
 export function fuseDecomposedLayerNormalization(graph: FusionGraph): number {
   let count = 0;
@@ -41,11 +47,7 @@ export function fuseDecomposedLayerNormalization(graph: FusionGraph): number {
     const beta = add?.input.find((name) => name !== mul.output[0] && graph.constant(name)?.dims.length === 1);
     const output = add !== undefined && beta !== undefined ? add : mul;
     const betaName = beta ?? graph.addInitializer('layer_norm_beta', 'float32', graph.constant(gamma)!.dims, new Float32Array(graph.constant(gamma)!.values.length));
-    graph.remove(output);
-    graph.addNode('LayerNormalization', [x, gamma, betaName], [output.output[0] ?? ''], {
-      name: 'LayerNormalization',
-      attributes: { axis: -1, epsilon: [epsilon, 'float'] },
-    });
+    replaceWithLayerNormalization(graph, output, [x, gamma, betaName], epsilon);
     count += 1;
   }
   return count;
@@ -100,11 +102,7 @@ export function fuseTensorflowLayerNormalization(graph: FusionGraph): number {
     const channels = gamma.values.length;
     const gammaName = graph.addInitializer('layer_norm_gamma', 'float32', [channels], gamma.values);
     const betaName = graph.addInitializer('layer_norm_beta', 'float32', [channels], beta.values);
-    graph.remove(output);
-    graph.addNode('LayerNormalization', [x, gammaName, betaName], [output.output[0] ?? ''], {
-      name: 'LayerNormalization',
-      attributes: { axis: -1, epsilon: [epsilon, 'float'] },
-    });
+    replaceWithLayerNormalization(graph, output, [x, gammaName, betaName], epsilon);
     count += 1;
   }
   return count;
