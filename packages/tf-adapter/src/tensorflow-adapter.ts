@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 import type {
@@ -91,9 +91,13 @@ async function* exportTensorflowModel(
   const sourcePath = await resolveSourcePath(request.source, request.detection);
   const requirements = await requirementSetForSource(request.detection.format, sourcePath);
   const environment = yield* ensurePythonEnvironmentIter(requirements, { ...settings, signal: request.signal });
+  // TensorFlow's autograph writes generated modules to the temp folder and leaves them there:
+  // point it at the work directory, which the pipeline removes.
+  await mkdir(request.workDirectory, { recursive: true });
   const iterator = runPythonScriptIter<PythonExportResult>({
     pythonExecutable: environment.pythonExecutable,
     scriptPath: tensorflowScriptPath(),
+    env: { TMPDIR: request.workDirectory },
     request: {
       mode: 'export',
       sourcePath,
