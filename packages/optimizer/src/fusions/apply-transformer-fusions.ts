@@ -92,7 +92,7 @@ export function applyTransformerFusions(model: ModelProto, options: TransformerF
   cleanUp();
   add('EmbedLayerNormalization', fuseEmbedLayerNormalization(graph));
   cleanUp();
-  const einsums = canonicalizeEinsumAttention(graph);
+  const einsums = canonicalizeEinsumAttention(graph, Number(opsetVersion));
   if (einsums > 0) {
     notes.push(`${einsums} attention block(s) written as lowered einsums (tf2onnx's Keras MultiHeadAttention) were put back into the standard head layout before matching.`);
     // The old chains can stay alive only through Shape reads feeding other Reshapes; fold those.

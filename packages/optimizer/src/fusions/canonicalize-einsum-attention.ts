@@ -18,6 +18,7 @@ import type { ConstantTensor } from '../passes/constant-tensor';
 import { shapePieces } from './attention-projections';
 import { inferSymbolicShapes, sameShape, type SymbolicDim } from './fold-shape-computations';
 import type { FusionGraph } from './fusion-graph';
+import { matchAttention } from './match-attention';
 
 const LAYOUT_OPS = new Set(['Reshape', 'Transpose', 'Unsqueeze', 'Squeeze']);
 /** Ops allowed in the shape computations that feed the chains' Reshapes. */
@@ -330,11 +331,13 @@ function matmulUnder(graph: FusionGraph, name: string): NodeProto | undefined {
 }
 
 /** Rewrites each lowered-einsum attention block it can prove; returns how many. */
-export function canonicalizeEinsumAttention(graph: FusionGraph): number {
+export function canonicalizeEinsumAttention(graph: FusionGraph, opsetVersion: number): number {
   let rewritten = 0;
   let shapes: ((name: string) => SymbolicDim[] | undefined) | undefined;
   for (const softmax of graph.graph.node.filter((node) => node.opType === 'Softmax' && (node.domain ?? '') === '')) {
     if (![-1, 3].includes(getIntAttribute(softmax, 'axis', -1) ?? -1)) continue;
+    // A block the matcher already reads (the PyTorch exports) is left as it is.
+    if (typeof matchAttention(graph, softmax, opsetVersion) !== 'string') continue;
     // Scores: Softmax <- [Mul(scale)] <- layout chain <- MatMul(layout(q), layout(k)).
     const scaled = graph.producer(softmax.input[0], 'Mul');
     const scaleOperand = scaled === undefined ? undefined : graph.scalarOperand(scaled);
