@@ -12,9 +12,9 @@
  * The old chains lose their readers and are removed by the caller.
  */
 import type { NodeProto } from '@gpux/converter-core';
-import { DataType, getIntAttribute, getIntsAttribute } from '@gpux/converter-core';
+import { DataType, getFloatAttribute, getIntAttribute, getIntsAttribute } from '@gpux/converter-core';
 import { CONSTANT_EVALUATORS } from '../passes/constant-evaluators';
-import type { ConstantTensor } from '../passes/constant-tensor';
+import { constantNumbers, int64Constant, type ConstantTensor } from '../passes/constant-tensor';
 import { shapePieces } from './attention-projections';
 import { inferSymbolicShapes, sameShape, type SymbolicDim } from './fold-shape-computations';
 import type { FusionGraph } from './fusion-graph';
@@ -67,14 +67,6 @@ function random(dims: Dims, seed: number): ConstantTensor {
   return { dataType: DataType.FLOAT32, dims, values };
 }
 
-function numbers(tensor: ConstantTensor): number[] {
-  return Array.from(tensor.values as ArrayLike<number | bigint>, Number);
-}
-
-function int64(values: number[], dims: Dims = [values.length]): ConstantTensor {
-  return { dataType: DataType.INT64, dims, values: BigInt64Array.from(values, (value) => BigInt(value)) };
-}
-
 /** Batched MatMul of float32 tensors (broadcast batch dims of equal rank only). */
 function matmul(a: ConstantTensor, b: ConstantTensor): ConstantTensor | undefined {
   if (a.dims.length !== b.dims.length || a.dims.length < 2) return undefined;
@@ -109,13 +101,10 @@ function evaluate(probe: Probe, name: string, depth = 0): ConstantTensor | undef
   const constant = probe.graph.constant(name);
   const node = probe.graph.producer(name);
   if (constant !== undefined && (node === undefined || node.opType === 'Constant' || node.opType === 'Identity')) {
-    result = constant.dataType === DataType.INT64 ? int64(Array.from(constant.values, Number), constant.dims) : undefined;
+    result = constant.dataType === DataType.INT64 ? int64Constant(Array.from(constant.values, Number), constant.dims) : undefined;
   } else if (node !== undefined && (node.domain ?? '') === '' && depth < 40) {
     const op = node.opType ?? '';
-    if (op === 'Shape') {
-      const input = evaluate(probe, node.input[0] ?? '', depth + 1);
-      result = input === undefined ? undefined : CONSTANT_EVALUATORS.get('Shape')!(node, [input], 18)?.[0];
-    } else if (LAYOUT_OPS.has(op) || SHAPE_OPS.has(op) || op === 'MatMul') {
+    if (LAYOUT_OPS.has(op) || SHAPE_OPS.has(op) || op === 'MatMul') {
       const inputs = node.input.map((input) => (input === '' ? undefined : evaluate(probe, input, depth + 1)));
       if (!inputs.some((input, index) => input === undefined && node.input[index] !== '')) result = apply(node, inputs);
     }
@@ -128,17 +117,17 @@ function apply(node: NodeProto, inputs: Array<ConstantTensor | undefined>): Cons
   const op = node.opType ?? '';
   if (op === 'MatMul') return matmul(inputs[0]!, inputs[1]!);
   if (op === 'Max') {
-    const lists = inputs.map((input) => (input === undefined ? [] : numbers(input)));
+    const lists = inputs.map((input) => (input === undefined ? [] : constantNumbers(input)));
     const length = Math.max(...lists.map((list) => list.length));
     const values = Array.from({ length }, (_, index) => Math.max(...lists.map((list) => (list.length === 1 ? list[0]! : list[index]!))));
-    return int64(values, inputs.every((input) => input?.dims.length === 0) ? [] : [length]);
+    return int64Constant(values, inputs.every((input) => input?.dims.length === 0) ? [] : [length]);
   }
   if (op === 'ReduceProd') {
-    const values = inputs.map((input) => (input === undefined ? [] : numbers(input)));
-    const axes = inputs[1] === undefined ? (getIntsAttribute(node, 'axes') ?? undefined) : numbers(inputs[1]);
+    const values = inputs.map((input) => (input === undefined ? [] : constantNumbers(input)));
+    const axes = inputs[1] === undefined ? (getIntsAttribute(node, 'axes') ?? undefined) : constantNumbers(inputs[1]);
     if (axes !== undefined && axes.length > 0 && !(axes.length === 1 && (axes[0] === 0 || axes[0] === -1))) return undefined;
     const product = values[0]!.reduce((a, b) => a * b, 1);
-    return getIntAttribute(node, 'keepdims', 1) === 1 ? int64([product]) : int64([product], []);
+    return getIntAttribute(node, 'keepdims', 1) === 1 ? int64Constant([product]) : int64Constant([product], []);
   }
   try {
     return CONSTANT_EVALUATORS.get(op)?.(node, inputs, 18)?.[0];
@@ -282,8 +271,8 @@ function standardHeadSplit(graph: FusionGraph, root: string, shapes: (name: stri
     const flatten = gemm === undefined ? undefined : graph.producer(gemm.input[0], 'Reshape');
     if (gemm === undefined || flatten === undefined) return undefined;
     bias = gemm.input[2] !== undefined && gemm.input[2] !== '' ? gemm.input[2] : undefined;
-    const alpha = gemm.attribute.find((entry) => entry.name === 'alpha')?.f ?? 1;
-    const beta = gemm.attribute.find((entry) => entry.name === 'beta')?.f ?? 1;
+    const alpha = getFloatAttribute(gemm, 'alpha', 1);
+    const beta = getFloatAttribute(gemm, 'beta', 1);
     const plain = (getIntAttribute(gemm, 'transA', 0) ?? 0) === 0 && alpha === 1 && (bias === undefined || beta === 1);
     const weight = graph.constant(gemm.input[1]);
     if (!plain || weight?.dims.length !== 2 || (bias !== undefined && graph.constant(bias)?.dims.length !== 1)) return undefined;
@@ -380,9 +369,9 @@ export function canonicalizeEinsumAttention(graph: FusionGraph, opsetVersion: nu
     current = contextMatMul.output[0] ?? '';
     for (let step = 0; step < 10 && contextEnd === undefined; step += 1) {
       const value = evaluate(contextProbe, current);
-      if (close(value, expected) || close(value, expectedRows)) {
+      contextRows = close(value, expectedRows);
+      if (contextRows || close(value, expected)) {
         contextEnd = current;
-        contextRows = close(value, expectedRows);
         break;
       }
       const readers = graph.consumersOf(current).filter((node) => node.opType !== 'Shape');

@@ -16,6 +16,7 @@
  */
 import type { NodeProto, TensorProto, ValueInfoProto } from '@gpux/converter-core';
 import { getIntAttribute, getIntsAttribute, sortGraphTopologically } from '@gpux/converter-core';
+import { shapeWindow } from '../passes/constant-evaluators';
 import type { FusionGraph } from './fusion-graph';
 import { MICROSOFT_DOMAIN } from './fusion-graph';
 
@@ -233,10 +234,7 @@ class ShapeTracker {
     switch (node.opType) {
       case 'Shape': {
         const dims = this.shape(node.input[0]);
-        if (dims === undefined) return undefined;
-        const start = normalizeClamped(getIntAttribute(node, 'start', 0) ?? 0, dims.length);
-        const end = normalizeClamped(getIntAttribute(node, 'end', dims.length) ?? dims.length, dims.length);
-        return { scalar: false, values: dims.slice(start, Math.max(start, end)) };
+        return dims === undefined ? undefined : { scalar: false, values: shapeWindow(node, dims) };
       }
       case 'Identity':
         return this.value(node.input[0]);

@@ -298,13 +298,18 @@ const slice: Evaluator = (node, inputs, opset) => {
   return [remap(data, dims, (index) => index.reduce((offset, position, axis) => offset + (begin[axis]! + position * step[axis]!) * strides[axis]!, 0))];
 };
 
-/** Shape (with opset-15 start/end) of known dims. */
-export function shapeOf(node: NodeProto, dims: readonly number[]): ConstantTensor {
+/** The dims a Shape node (with opset-15 start/end, clamped as the spec says) reads of `dims`. */
+export function shapeWindow<T>(node: NodeProto, dims: readonly T[]): T[] {
   const rank = dims.length;
   const clamp = (value: number): number => Math.min(Math.max(value < 0 ? value + rank : value, 0), rank);
   const start = clamp(getIntAttribute(node, 'start', 0)!);
   const end = clamp(getIntAttribute(node, 'end', rank)!);
-  return int64Constant(dims.slice(start, Math.max(start, end)));
+  return dims.slice(start, Math.max(start, end));
+}
+
+/** Shape (with opset-15 start/end) of known dims. */
+export function shapeOf(node: NodeProto, dims: readonly number[]): ConstantTensor {
+  return int64Constant(shapeWindow(node, dims));
 }
 
 const shape: Evaluator = (node, [input]) => (input === undefined ? undefined : [shapeOf(node, input.dims)]);
