@@ -154,9 +154,9 @@ def handle(request, bridge):
         lifted_weights.remove_scratch(lifted)
     try:
         with lifted_weights.weights_kept_out(lifted) if lifted is not None else contextlib.nullcontext():
-            model, storage = source.convert(opset, common)
+            model, _ = source.convert(opset, common)
         notes = list(source.notes)
-        if lifted is not None and storage is None:
+        if lifted is not None:
             # tf2onnx converted the graph without its large constants (lifted_weights.py).
             bridge.progress("export", 70, f"writing {len(lifted.entries)} weights ({lifted.total_bytes} bytes) as external data")
             prepared_data = os.path.join(request["workDirectory"], "model.onnx.data")
@@ -187,7 +187,7 @@ def handle(request, bridge):
     bridge.progress("export", 85, "writing model.onnx")
     os.makedirs(request["outputDirectory"], exist_ok=True)
     path = os.path.join(request["outputDirectory"], "model.onnx")
-    post.save_model(model, path, storage if large_model else None, prepared_data)
+    post.save_model(model, path, prepared_data)
     inputs = post.tensor_specs([value for value in model.graph.input if value.name not in {i.name for i in model.graph.initializer}])
     outputs = post.tensor_specs(model.graph.output)
     count = int(request.get("referenceCaseCount", 2))

@@ -22,10 +22,11 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
+from onnx_postprocess import all_nodes
+
 DEFAULT_MIN_BYTES = 1 << 20
 # Inline initializers at least this large also move to the data file, so model.onnx stays small.
 INLINE_LIMIT_BYTES = 4096
-ALIGNMENT = 4096
 MARKER = b"gpux-lifted-weight:"
 
 # TensorFlow dtype name -> (NumPy dtype, ONNX element type) for the dtypes whose tensor_content is
@@ -126,7 +127,7 @@ def lift_constants(graph_def: Any, lifted: LiftedWeights) -> List[str]:
 def weights_kept_out(lifted: LiftedWeights) -> Iterator[LiftedWeights]:
     """While active, tf2onnx's conversions (from_function, from_keras, from_graph_def) see the
     frozen graph with its large constants lifted (tf2onnx 1.17's `convert._convert_common`, which
-    all of them call with the frozen GraphDef; TFLite and TF.js pass none and are left as they are)."""
+    all of them call with the frozen GraphDef; TFLite and TF.js pass none and convert as usual)."""
     import tf2onnx.convert as convert
     import tf2onnx.tf_loader as tf_loader
     from tensorflow.python.framework import tensor_util
@@ -150,11 +151,13 @@ def weights_kept_out(lifted: LiftedWeights) -> Iterator[LiftedWeights]:
             tensor_util.make_tensor_proto = make_tensor_proto
 
     def convert_common(frozen_graph, *args, **kwargs):
-        if frozen_graph is None:
-            return original(frozen_graph, *args, **kwargs)
-        names = lift_constants(frozen_graph, lifted)
-        kwargs["input_names"] = list(kwargs.get("input_names") or []) + names
+        # tf2onnx's own large-model path is never taken: it copies every weight in its optimizer,
+        # and for TFLite and TF.js (no frozen graph) it fails outright (compress_graph_def(None)).
+        # Their weights are moved to the data file afterwards by attach_weights.
         kwargs["large_model"] = False
+        if frozen_graph is not None:
+            names = lift_constants(frozen_graph, lifted)
+            kwargs["input_names"] = list(kwargs.get("input_names") or []) + names
         return original(frozen_graph, *args, **kwargs)
 
     convert._convert_common = convert_common  # pylint: disable=protected-access
@@ -164,6 +167,33 @@ def weights_kept_out(lifted: LiftedWeights) -> Iterator[LiftedWeights]:
     finally:
         convert._convert_common = original  # pylint: disable=protected-access
         tf_loader.convert_variables_to_constants_large_model = original_freeze
+
+
+class ExternalDataWriter:
+    """Appends tensor bytes to an open data file, each at a 4096-byte aligned offset, and points
+    the initializer at them (ONNX external data: location, offset, length)."""
+
+    ALIGNMENT = 4096
+
+    def __init__(self, handle: Any, location: str) -> None:
+        self.handle = handle
+        self.location = location
+        self.offset = 0
+
+    def write(self, tensor: onnx.TensorProto, data: Any) -> None:
+        """`data`: bytes or a buffer (a memoryview of a NumPy array is written without a copy)."""
+        padding = (-self.offset) % self.ALIGNMENT
+        self.handle.write(b"\0" * padding)
+        self.offset += padding
+        length = memoryview(data).nbytes
+        if length:
+            self.handle.write(data)
+        tensor.data_location = onnx.TensorProto.EXTERNAL
+        del tensor.external_data[:]
+        for key, value in (("location", self.location), ("offset", str(self.offset)), ("length", str(length))):
+            entry = tensor.external_data.add()
+            entry.key, entry.value = key, value
+        self.offset += length
 
 
 def _small_constants(graph: onnx.GraphProto) -> Dict[str, np.ndarray]:
@@ -214,22 +244,13 @@ def attach_weights(model: onnx.ModelProto, lifted: LiftedWeights, data_path: str
     counts = {"weights": 0, "folded": 0, "bytes": 0}
 
     with open(data_path, "wb") as data:
-        offset = 0
+        writer = ExternalDataWriter(data, data_name)
 
         def write(name: str, array: np.ndarray) -> None:
-            nonlocal offset
-            padding = (-offset) % ALIGNMENT
-            data.write(b"\0" * padding)
-            offset += padding
             array = np.ascontiguousarray(array)
-            data.write(memoryview(array.reshape(-1).view(np.uint8)) if array.size else b"")
             tensor = onnx.TensorProto(name=name, dims=list(array.shape), data_type=onnx.helper.np_dtype_to_tensor_dtype(array.dtype))
-            tensor.data_location = onnx.TensorProto.EXTERNAL
-            for key, value in (("location", data_name), ("offset", str(offset)), ("length", str(array.nbytes))):
-                entry = tensor.external_data.add()
-                entry.key, entry.value = key, value
+            writer.write(tensor, memoryview(array.reshape(-1).view(np.uint8)))
             graph.initializer.append(tensor)
-            offset += array.nbytes
             counts["bytes"] += array.nbytes
 
         for name, (dtype, shape, start, length) in lifted.entries.items():
@@ -266,21 +287,12 @@ def attach_weights(model: onnx.ModelProto, lifted: LiftedWeights, data_path: str
     del graph.node[:]
     graph.node.extend(kept)
     # Shape constants of the folded Reshapes have no reader left.
-    used = _names_read(graph) | outputs
+    used = {name for node in all_nodes(graph) for name in node.input} | outputs
     unused = [tensor for tensor in graph.initializer if tensor.name not in used and tensor.data_location != onnx.TensorProto.EXTERNAL]
     for tensor in unused:
         graph.initializer.remove(tensor)
     return counts
 
-
-def _names_read(graph: onnx.GraphProto) -> set:
-    names = set()
-    for node in graph.node:
-        names.update(node.input)
-        for attribute in node.attribute:
-            for subgraph in ([attribute.g] if attribute.type == onnx.AttributeProto.GRAPH else []) + list(attribute.graphs):
-                names |= _names_read(subgraph)
-    return names
 
 
 def remove_scratch(lifted: Optional[LiftedWeights]) -> None:

@@ -32,21 +32,22 @@ ELEMENT_TYPES = {
 }
 
 
-def _all_nodes(graph: onnx.GraphProto) -> Iterable[onnx.NodeProto]:
+def all_nodes(graph: onnx.GraphProto) -> Iterable[onnx.NodeProto]:
+    """Every node of `graph` and of its subgraphs (If/Loop/Scan bodies)."""
     for node in graph.node:
         yield node
         for attribute in node.attribute:
             if attribute.type == onnx.AttributeProto.GRAPH:
-                yield from _all_nodes(attribute.g)
+                yield from all_nodes(attribute.g)
             for subgraph in attribute.graphs:
-                yield from _all_nodes(subgraph)
+                yield from all_nodes(subgraph)
 
 
 def find_unsupported_ops(model: onnx.ModelProto) -> Dict[str, int]:
     """Counts nodes in the default ONNX domain whose op type ONNX does not define (tf2onnx leaves
     TensorFlow ops it cannot map in the graph under their TensorFlow name)."""
     counts: Dict[str, int] = collections.Counter()
-    for node in _all_nodes(model.graph):
+    for node in all_nodes(model.graph):
         if node.domain in ("", "ai.onnx") and not defs.has(node.op_type):
             counts[node.op_type] += 1
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
@@ -67,7 +68,7 @@ def raise_unsupported(unsupported: Dict[str, int], source_description: str) -> N
 
 def mark_custom_ops(model: onnx.ModelProto, unsupported: Dict[str, int]) -> None:
     """Moves the unsupported nodes into tf2onnx's TensorFlow custom-op domain."""
-    for node in _all_nodes(model.graph):
+    for node in all_nodes(model.graph):
         if node.domain in ("", "ai.onnx") and node.op_type in unsupported:
             node.domain = TENSORFLOW_DOMAIN
     if not any(opset.domain == TENSORFLOW_DOMAIN for opset in model.opset_import):
@@ -120,47 +121,14 @@ def tensor_specs(values: Iterable[onnx.ValueInfoProto]) -> List[Dict[str, Any]]:
     return specs
 
 
-def save_model(model: onnx.ModelProto, path: str, external_storage: Optional[Any], prepared_data: Optional[str] = None) -> None:
-    """Writes the model atomically. With tf2onnx's external tensor storage (large models), the
-    tensors go into one `<file>.data` beside the model instead of tf2onnx's zip; a `prepared_data`
-    file (lifted_weights.attach_weights) is moved there as it is."""
+def save_model(model: onnx.ModelProto, path: str, prepared_data: Optional[str] = None) -> None:
+    """Writes the model atomically; a `prepared_data` file (lifted_weights.attach_weights, large
+    models) is moved beside it as `<file>.data` first."""
     incomplete = path + ".incomplete"
     if prepared_data is not None:
         data_path = os.path.join(os.path.dirname(path), os.path.basename(path) + ".data")
         shutil.move(prepared_data, data_path + ".incomplete")
         os.replace(data_path + ".incomplete", data_path)
-    elif external_storage is not None:
-        data_name = os.path.basename(path) + ".data"
-        data_incomplete = os.path.join(os.path.dirname(path), data_name + ".incomplete")
-        offset = 0
-        with open(data_incomplete, "wb") as data_file:
-            for initializer in _all_initializers(model.graph):
-                if initializer.data_location != onnx.TensorProto.EXTERNAL:
-                    continue
-                entries = {entry.key: entry.value for entry in initializer.external_data}
-                blob = external_storage.name_to_tensor_data[entries["location"]]
-                padding = (-offset) % 4096
-                data_file.write(b"\0" * padding)
-                offset += padding
-                data_file.write(blob)
-                del initializer.external_data[:]
-                for key, value in (("location", data_name), ("offset", str(offset)), ("length", str(len(blob)))):
-                    entry = initializer.external_data.add()
-                    entry.key, entry.value = key, value
-                offset += len(blob)
-        os.replace(data_incomplete, os.path.join(os.path.dirname(path), data_name))
     with open(incomplete, "wb") as handle:
         handle.write(model.SerializeToString())
     os.replace(incomplete, path)
-
-
-def _all_initializers(graph: onnx.GraphProto) -> Iterable[onnx.TensorProto]:
-    yield from graph.initializer
-    for node in graph.node:
-        for attribute in node.attribute:
-            if attribute.type == onnx.AttributeProto.TENSOR:
-                yield attribute.t
-            if attribute.type == onnx.AttributeProto.GRAPH:
-                yield from _all_initializers(attribute.g)
-            for subgraph in attribute.graphs:
-                yield from _all_initializers(subgraph)

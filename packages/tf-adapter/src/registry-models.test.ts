@@ -1,6 +1,9 @@
 // Real weights shipped by npm packages: Spotify's basic-pitch TF.js graph model and MediaPipe's
 // selfie segmentation TFLite model (which uses MediaPipe's Convolution2DTransposeBias custom op).
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
+
+import { isExternalTensor, loadOnnxModel } from '@gpux/converter-core';
 
 import { compareReferenceCases } from './test-support/compare-reference-cases';
 import { npmPackageFixture } from './test-support/npm-package-fixture';
@@ -45,5 +48,17 @@ describe('models shipped in npm packages', () => {
     // Sigmoid mask in [0, 1]; XNNPACK and onnxruntime round differently by a few 1e-5.
     for (const difference of differences) expect(difference.maxAbsDiff).toBeLessThan(1e-3);
     expect(Math.max(...differences.map((difference) => difference.maxAbsReference))).toBeGreaterThan(0.1);
+  });
+
+  it('writes the TFLite model\'s weights as external data in large-model mode (tf2onnx\'s own path fails there)', async () => {
+    const packageDirectory = await npmPackageFixture('@mediapipe/selfie_segmentation@0.1.1675465747');
+    const { result } = await exportSource(path.join(packageDirectory, 'selfie_segmentation.tflite'), path.join(root, 'large'), { largeModel: true });
+    const file = result.files[0]!;
+    const model = await loadOnnxModel(file.path);
+    expect(model.graph!.initializer.filter((tensor) => isExternalTensor(tensor)).length).toBeGreaterThan(20);
+    expect((await stat(`${file.path}.data`)).size).toBeGreaterThan(300_000);
+    const differences = await compareReferenceCases(file.path, result.referenceCases);
+    expect(differences).toHaveLength(2);
+    for (const difference of differences) expect(difference.maxAbsDiff).toBeLessThan(1e-3);
   });
 });
