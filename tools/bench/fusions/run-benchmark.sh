@@ -6,7 +6,7 @@
 #
 # usage: tools/bench/fusions/run-benchmark.sh [WORK_DIR]
 # env:   EXPORT_PYTHON  Python with torch + transformers + onnxscript (default: the managed pytorch
-#                       environment under ~/.cache/gpux/python, found by its gpux-environment.json)
+#                       environment, as `gpux-convert doctor` reports it; needs the built CLI)
 #        ORT_PYTHON     Python with onnxruntime + onnx (default: a venv created on first use under
 #                       ~/.cache/gpux/bench/fusions-ort-venv from requirements.txt)
 #        ROUNDS         timed rounds per variant (default 20)
@@ -26,12 +26,8 @@ threads_list="${THREADS:-default 1}"
 mkdir -p "$work/models" "$work/out"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/gpux"
 
-export_python="${EXPORT_PYTHON:-}"
-if [[ -z "$export_python" ]]; then
-  for manifest in "$cache"/python/*/gpux-environment.json; do
-    if grep -q '"requirementSet": "pytorch"' "$manifest" 2>/dev/null; then export_python="$(dirname "$manifest")/bin/python"; fi
-  done
-fi
+source "$here/../managed-python.sh"
+export_python="${EXPORT_PYTHON:-$(managed_python pytorch)}"
 [[ -n "$export_python" ]] || { echo "No pytorch environment: run 'gpux-convert setup pytorch' or set EXPORT_PYTHON." >&2; exit 1; }
 
 ort_python="${ORT_PYTHON:-}"

@@ -12,12 +12,9 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 work="${1:-${TMPDIR:-/tmp}/gpux-tf-large-bench}"
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/gpux"
 mkdir -p "$work"
-python=""
-for manifest in "$cache"/python/*/gpux-environment.json; do
-  if grep -q '"requirementSet": "tensorflow"' "$manifest" 2>/dev/null; then python="$(dirname "$manifest")/bin/python"; fi
-done
+source "$here/../managed-python.sh"
+python="$(managed_python tensorflow)"
 [[ -n "$python" ]] || { echo "No tensorflow environment: run 'gpux-convert setup tensorflow'." >&2; exit 1; }
 "$python" "$here/make_large_models.py" "$work/models"
 for model in mlp_2_4gb embedding_2_5gb; do
