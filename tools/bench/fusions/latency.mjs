@@ -11,14 +11,8 @@
 // usage: node latency.mjs --batch 8 --sequence 128 --rounds 20 --warmup 3 [--block 5] [--gap-ms 30] [--threads N] [--level L] NAME=PATH [NAME=PATH ...]
 // Session options: onnxruntime-node's defaults (graphOptimizationLevel 'all', one intra-op thread
 // per core) unless --threads / --level are given, the same for every variant.
-import { createRequire } from 'node:module';
+import { argument, ort, variantArguments } from './bench-arguments.mjs';
 
-const require = createRequire(`${process.cwd()}/`);
-const ort = require('onnxruntime-node');
-const argument = (name, fallback) => {
-  const index = process.argv.indexOf(name);
-  return index === -1 ? fallback : process.argv[index + 1];
-};
 const batch = Number(argument('--batch', '8'));
 const sequence = Number(argument('--sequence', '128'));
 const rounds = Number(argument('--rounds', '20'));
@@ -32,10 +26,7 @@ const sessionOptions = {
   ...(threads === undefined ? {} : { intraOpNumThreads: Number(threads) }),
   ...(level === undefined ? {} : { graphOptimizationLevel: level }),
 };
-const variants = process.argv.slice(2).filter((entry) => entry.includes('=') && !entry.startsWith('--')).map((entry) => {
-  const [name, file] = entry.split('=');
-  return { name, file };
-});
+const variants = variantArguments();
 
 function feeds(session) {
   const result = {};

@@ -5,27 +5,18 @@
 //
 // usage: node profile.mjs --batch 8 --sequence 128 --runs 10 [--level all] [--keep-optimized DIR] [--per-node] [--threads N] NAME=PATH [NAME=PATH ...]
 // --level: graphOptimizationLevel given to the session ('default' leaves it unset, as a user gets).
-import { createRequire } from 'node:module';
+import { argument, ort, variantArguments } from './bench-arguments.mjs';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-const require = createRequire(`${process.cwd()}/`);
-const ort = require('onnxruntime-node');
-const argument = (name, fallback) => {
-  const index = process.argv.indexOf(name);
-  return index === -1 ? fallback : process.argv[index + 1];
-};
 const batch = Number(argument('--batch', '8'));
 const sequence = Number(argument('--sequence', '128'));
 const runs = Number(argument('--runs', '10'));
 const level = argument('--level', 'default');
 const keep = argument('--keep-optimized', undefined);
 const threads = argument('--threads', undefined);
-const variants = process.argv.slice(2).filter((entry) => entry.includes('=') && !entry.startsWith('--')).map((entry) => {
-  const [name, file] = entry.split('=');
-  return { name, file };
-});
+const variants = variantArguments();
 
 function feeds(session) {
   const result = {};
