@@ -5,6 +5,7 @@ import { computeFileSha256 } from './compute-file-sha256';
 import { readConversionManifest, type CachedConversion, type ConversionKey, type ConversionManifest } from './conversion-manifest';
 import { createConversionStaging, moveToTrash, stagingLockStaleMs, type ConversionStaging } from './conversion-staging';
 import { canonicalizeOptions, hashConversionOptions } from './hash-conversion-options';
+import { isAbandonedByOwner } from './owner-process';
 import { resolveGpuxCacheDirectory } from './resolve-gpux-cache-directory';
 import { toCachePathSegment } from './to-cache-path-segment';
 
@@ -185,7 +186,10 @@ export class ConversionCache {
     return resolved;
   }
 
-  /** Deletes staging directories whose lock is gone or stale, orphaned locks, and leftover trash. */
+  /**
+   * Deletes staging directories whose lock is gone or stale or whose owning process (named in the
+   * directory name) no longer runs, orphaned locks, and leftover trash.
+   */
   private async cleanStaging(): Promise<void> {
     const stagingRoot = path.join(this.directory, stagingFolder);
     const entries = await readdir(stagingRoot).catch(() => [] as string[]);
@@ -195,11 +199,11 @@ export class ConversionCache {
         const owner = entryPath.slice(0, -'.lock'.length);
         const ownerExists = await stat(owner).then(() => true, () => false);
         const lockAge = await stat(entryPath).then((info) => Date.now() - info.mtimeMs, () => 0);
-        if (!ownerExists && lockAge > stagingLockStaleMs) await rm(entryPath, { recursive: true, force: true });
+        if (!ownerExists && (lockAge > stagingLockStaleMs || isAbandonedByOwner(path.basename(owner)))) await rm(entryPath, { recursive: true, force: true });
         continue;
       }
       const locked = await lockfile.check(entryPath, { realpath: false, stale: stagingLockStaleMs }).catch(() => true);
-      if (!locked) {
+      if (!locked || isAbandonedByOwner(name)) {
         await rm(entryPath, { recursive: true, force: true });
         await rm(`${entryPath}.lock`, { recursive: true, force: true });
       }

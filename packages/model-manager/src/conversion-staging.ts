@@ -4,6 +4,7 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { computeFileSha256 } from './compute-file-sha256';
 import { manifestFileName, readConversionManifest, type CachedConversion, type ConversionManifest, type ConversionManifestFile } from './conversion-manifest';
+import { ownerProcessTag } from './owner-process';
 import { RegistryError } from './registry-error';
 
 /** A directory where one conversion writes its files before they enter the cache. */
@@ -41,7 +42,8 @@ export interface StagingTarget {
  */
 export async function createConversionStaging(target: StagingTarget): Promise<ConversionStaging> {
   await mkdir(target.stagingRoot, { recursive: true });
-  const directory = path.join(target.stagingRoot, `${path.basename(target.finalDirectory)}-${randomBytes(6).toString('hex')}`);
+  // The owner tag lets the next run sweep this directory at once if this process is killed.
+  const directory = path.join(target.stagingRoot, `${path.basename(target.finalDirectory)}-${ownerProcessTag()}-${randomBytes(6).toString('hex')}`);
   let compromised: Error | undefined;
   const release = await lockfile.lock(directory, {
     realpath: false,

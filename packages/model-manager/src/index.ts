@@ -37,3 +37,4 @@ export type { ConversionCacheOptions } from './conversion-cache';
 export type { CachedConversion, ConversionKey, ConversionManifest, ConversionManifestFile } from './conversion-manifest';
 export type { ConversionStaging } from './conversion-staging';
 export { isSecretOptionKey } from './hash-conversion-options';
+export { isAbandonedByOwner, ownerProcessTag } from './owner-process';
