@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -101,3 +102,84 @@ def test_inspect_environment_reports_versions_and_pins():
     assert satisfied == [True, False, False, True]
     assert report["packages"][2]["installed"] is None
     assert report["packages"][3]["applies"] is False
+
+
+HANGING_SCRIPT = """
+import time
+from gpux_bridge import run
+
+def handle(request, bridge):
+    bridge.progress("export", 1, "hanging")
+    while True:
+        time.sleep(0.1)
+
+run(handle)
+"""
+
+
+def _is_gone(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def _wait_gone(pid, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if _is_gone(pid):
+            return True
+        time.sleep(0.02)
+    return _is_gone(pid)
+
+
+def test_watched_script_exits_when_stdin_closes(tmp_path):
+    script = tmp_path / "hang.py"
+    script.write_text(HANGING_SCRIPT)
+    environment = dict(os.environ, PYTHONPATH=PYTHON_DIRECTORY, GPUX_BRIDGE_PARENT_PID=str(os.getpid()))
+    child = subprocess.Popen([sys.executable, "-u", str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment)
+    child.stdin.write(b'{"value": 1}\n')
+    child.stdin.flush()
+    assert json.loads(child.stdout.readline())["message"] == "hanging"
+    started = time.monotonic()
+    child.stdin.close()
+    assert child.wait(timeout=5) == gpux_bridge.PARENT_GONE_EXIT_CODE
+    assert time.monotonic() - started < 1.0
+
+
+def test_watched_script_exits_at_once_when_started_by_another_parent(tmp_path):
+    script = tmp_path / "hang.py"
+    script.write_text(HANGING_SCRIPT)
+    environment = dict(os.environ, PYTHONPATH=PYTHON_DIRECTORY, GPUX_BRIDGE_PARENT_PID="1")
+    completed = subprocess.run([sys.executable, "-u", str(script)], input=b"{}\n", capture_output=True, env=environment, timeout=30)
+    assert completed.returncode == gpux_bridge.PARENT_GONE_EXIT_CODE
+    assert completed.stdout == b""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_watched_script_dies_within_a_second_of_its_parent_being_killed(tmp_path):
+    script = tmp_path / "hang.py"
+    script.write_text(HANGING_SCRIPT)
+    # A middle process starts the script the way runPythonScript does (stdin kept open), then is SIGKILLed.
+    middle = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import os, subprocess, sys, time\n"
+            "env = dict(os.environ, GPUX_BRIDGE_PARENT_PID=str(os.getpid()))\n"
+            "child = subprocess.Popen([sys.executable, '-u', sys.argv[1]], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)\n"
+            "child.stdin.write(b'{}\\n'); child.stdin.flush()\n"
+            "child.stdout.readline()\n"
+            "print(child.pid, flush=True)\n"
+            "time.sleep(120)\n",
+            str(script),
+        ],
+        stdout=subprocess.PIPE,
+        env=dict(os.environ, PYTHONPATH=PYTHON_DIRECTORY),
+    )
+    child_pid = int(middle.stdout.readline())
+    assert not _is_gone(child_pid)
+    middle.kill()
+    middle.wait(timeout=10)
+    assert _wait_gone(child_pid, 1.0)

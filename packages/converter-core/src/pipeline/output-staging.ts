@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { isAbandonedByOwner, ownerProcessTag } from '@gpux/model-manager';
 import { ConversionError } from '../conversion-error';
 
 /** True when `directory` exists and holds at least one entry. */
@@ -26,12 +27,30 @@ export async function assertOutputAvailable(directory: string, overwrite: boolea
   }
 }
 
-/** Creates `<directory>.incomplete-<random>` beside the final directory. */
+/**
+ * Creates `<directory>.incomplete-<pid>-h<host>-<random>` beside the final directory, after removing
+ * the `<directory>.incomplete-*` directories that killed runs left there (those whose owning process,
+ * named in the directory name, no longer runs on this machine; a live run's directory is kept).
+ */
 export async function createBuildDirectory(directory: string): Promise<string> {
   await mkdir(path.dirname(directory), { recursive: true });
-  const buildDirectory = `${directory}.incomplete-${randomBytes(4).toString('hex')}`;
+  await sweepAbandonedBuildDirectories(directory);
+  const buildDirectory = `${directory}.incomplete-${ownerProcessTag()}-${randomBytes(4).toString('hex')}`;
   await mkdir(buildDirectory);
   return buildDirectory;
+}
+
+/** Removes `<directory>.incomplete-*` directories whose owning process is gone; returns their paths. */
+export async function sweepAbandonedBuildDirectories(directory: string): Promise<string[]> {
+  const prefix = `${path.basename(directory)}.incomplete-`;
+  const swept: string[] = [];
+  for (const name of await readdir(path.dirname(directory)).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix) || !isAbandonedByOwner(name.slice(prefix.length))) continue;
+    const abandoned = path.join(path.dirname(directory), name);
+    await rm(abandoned, { recursive: true, force: true });
+    swept.push(abandoned);
+  }
+  return swept;
 }
 
 /**

@@ -113,7 +113,10 @@ export async function* runPythonScriptIter<T>(
     args: ['-u', options.scriptPath],
     env: buildEnvironment(options.env),
     cwd: options.cwd,
-    stdin: JSON.stringify(options.request ?? null),
+    // One line (JSON.stringify never writes a newline); stdin stays open so the child's watchdog
+    // sees EOF when this process dies (gpux_bridge.read_request).
+    stdin: `${JSON.stringify(options.request ?? null)}\n`,
+    keepStdinOpen: true,
     signal: options.signal,
     timeoutMs: options.timeoutMs,
     onStdoutLine: onLine,
@@ -199,6 +202,7 @@ function buildEnvironment(extra: Record<string, string> | undefined): NodeJS.Pro
   const bridgeDirectory = bridgeModuleDirectory();
   merged.PYTHONPATH = existing !== undefined && existing !== '' ? `${bridgeDirectory}${path.delimiter}${existing}` : bridgeDirectory;
   merged.PYTHONUNBUFFERED = '1';
+  merged.GPUX_BRIDGE_PARENT_PID = String(process.pid);
   merged.PYTHONIOENCODING = 'utf-8';
   return merged;
 }

@@ -7,8 +7,13 @@ export interface SupervisedChildOptions {
   args: string[];
   env: NodeJS.ProcessEnv;
   cwd?: string;
-  /** Written to the child's stdin, which is then closed. @default "" */
+  /** Written to the child's stdin, which is then closed (unless `keepStdinOpen`). @default "" */
   stdin?: string;
+  /**
+   * Keep stdin open after writing `stdin`, until the child exits or is stopped: a child that watches
+   * stdin then sees EOF when this process dies, even by SIGKILL. @default false
+   */
+  keepStdinOpen?: boolean;
   signal?: AbortSignal;
   timeoutMs?: number;
   /** Time between SIGTERM and SIGKILL when the child is stopped. @default 3000 */
@@ -150,7 +155,8 @@ export function spawnSupervised(options: SupervisedChildOptions): SupervisedChil
   });
 
   if (child.pid !== undefined) {
-    child.stdin.end(options.stdin ?? '');
+    if (options.keepStdinOpen === true) child.stdin.write(options.stdin ?? '');
+    else child.stdin.end(options.stdin ?? '');
     if (options.signal !== undefined) {
       if (options.signal.aborted) stop('abort');
       else options.signal.addEventListener('abort', onAbort, { once: true });
