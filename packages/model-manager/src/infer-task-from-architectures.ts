@@ -11,6 +11,7 @@ const suffixRules: ReadonlyArray<readonly [suffix: string, task: string]> = [
   ['ForCausalLM', 'text-generation'],
   ['LMHeadModel', 'text-generation'],
   ['ForImageClassification', 'image-classification'],
+  ['ForMultipleChoice', 'multiple-choice'],
   ['ForObjectDetection', 'object-detection'],
   ['ForSemanticSegmentation', 'image-segmentation'],
   ['ForDepthEstimation', 'depth-estimation'],
@@ -32,8 +33,11 @@ const textSequenceToSequence = /^(t5|mt5|umt5|bart|mbart|pegasus|marian|longt5|l
  * `token-classification`, `*ForQuestionAnswering` -> `question-answering`, `*ForCausalLM` /
  * `*LMHeadModel` -> `text-generation`, `*ForImageClassification` -> `image-classification`,
  * `*ForCTC` -> `automatic-speech-recognition`, `*ForAudioClassification` -> `audio-classification`,
+ * `*ForMultipleChoice` -> `multiple-choice`, `*ForObjectDetection` -> `object-detection`,
+ * `*ForSemanticSegmentation` -> `image-segmentation`,
  * `*ForConditionalGeneration` -> `automatic-speech-recognition` for Whisper-like models and
- * `text2text-generation` for T5/BART-like ones, and a bare `*Model` -> `feature-extraction`.
+ * `text2text-generation` for T5/BART-like ones, and a bare `*Model` -> `feature-extraction` (not a head
+ * such as `GPT2DoubleHeadsModel`, which gives `undefined` rather than a task that would drop the head).
  *
  * @param architectures - The `architectures` array of config.json.
  * @param modelType - The `model_type` of config.json; disambiguates `*ForConditionalGeneration`.
@@ -62,6 +66,8 @@ function taskOfArchitecture(architecture: string, modelType: string | undefined)
     if (textSequenceToSequence.test(family) || textSequenceToSequence.test(architecture)) return 'text2text-generation';
     return undefined;
   }
-  if (architecture.endsWith('Model') && !architecture.endsWith('PreTrainedModel')) return 'feature-extraction';
+  // A bare backbone only: `GPT2DoubleHeadsModel` and `ClvpModelForConditionalGeneration` are heads.
+  const head = architecture.includes('For') || /(Heads?|PreTrained)Model$/.test(architecture);
+  if (architecture.endsWith('Model') && !head) return 'feature-extraction';
   return undefined;
 }
