@@ -1,3 +1,4 @@
+import { parseStaticShapes } from '@gpux/converter-core';
 import { InvalidArgumentError } from 'commander';
 
 /** Graph optimization levels with Optimum's meaning. */
@@ -61,5 +62,14 @@ export function parseFramework(value: string): 'pytorch' | 'tensorflow' | 'onnx'
       return 'auto';
     default:
       throw new InvalidArgumentError(`expected pt, tf, onnx or auto, received "${value}".`);
+  }
+}
+
+/** Parses `--static-shapes batch_size=1,sequence_length=128` (converter-core's `parseStaticShapes`) as a usage error on bad input. */
+export function parseStaticShapesOption(value: string): Record<string, number> {
+  try {
+    return parseStaticShapes(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message.replace(/^--static-shapes:? ?/, ''));
   }
 }

@@ -1,6 +1,7 @@
+import fs from 'node:fs';
 import { tensorflowTransformersRequirements } from '@gpux/tf-adapter';
 
-import { requirementSets, selectRequirementSets } from './requirement-sets';
+import { gpuxRuntimeRequirements, requirementSets, selectRequirementSets } from './requirement-sets';
 
 describe('requirement sets', () => {
   it('lists the three managed environments, and `all` selects each of them once', () => {
@@ -15,8 +16,16 @@ describe('requirement sets', () => {
     expect(selectRequirementSets('tf').map((set) => set.name)).toEqual(['tensorflow']);
   });
 
+  it('resolves gpux to the pinned GPUX runtime environment, which `all` leaves out', () => {
+    const [gpux] = selectRequirementSets('gpux');
+    expect(gpux).toBe(gpuxRuntimeRequirements);
+    expect(gpux?.name).toBe('gpux-runtime');
+    expect(fs.readFileSync(gpuxRuntimeRequirements.requirementsFile, 'utf8')).toMatch(/^gpux==0\.1\.1$/m);
+    expect(selectRequirementSets('all')).not.toContain(gpuxRuntimeRequirements);
+  });
+
   it('throws a RangeError naming the choices for an unknown name', () => {
     expect(() => selectRequirementSets('jax')).toThrow(RangeError);
-    expect(() => selectRequirementSets('jax')).toThrow('expected pytorch, tensorflow, tensorflow-transformers or all');
+    expect(() => selectRequirementSets('jax')).toThrow('expected pytorch, tensorflow, tensorflow-transformers, all or gpux');
   });
 });

@@ -109,6 +109,12 @@ export interface ExportRequest {
   python?: PythonSettings;
   /** How many reference cases to produce (0 skips reference outputs). @default 2 */
   referenceCaseCount?: number;
+  /**
+   * Sizes the caller will fix these symbolic dims to after the export (`--static-shapes`). The
+   * export itself stays dynamic; the reference cases must use exactly these sizes for these dims
+   * (their other dims vary as usual), so the static model can be validated against the source.
+   */
+  staticShapes?: Record<string, number>;
   signal?: AbortSignal;
 }
 

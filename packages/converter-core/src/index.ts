@@ -100,7 +100,7 @@ export { compareOnnxModels, compareOnnxModelsIter, sessionInputSpecs } from './v
 export type { CompareOnnxModelsOptions, LabelledInputs } from './validation/compare-onnx-models';
 export { generateInputs, resolveShape } from './validation/generate-inputs';
 export type { GenerateInputsOptions } from './validation/generate-inputs';
-export { defaultValidationDims, describeDims, symbolicDimRole } from './validation/default-validation-dims';
+export { defaultValidationDims, describeDims, dimExpressionValue, symbolicDimRole } from './validation/default-validation-dims';
 export type { SymbolicDimRole, ValidationDimsOptions } from './validation/default-validation-dims';
 export { convert, convertIter, conversionCacheOptions } from './pipeline/convert';
 export type { ConversionResult, ConvertCallbackOptions, ConvertOptions } from './pipeline/convert-options';
@@ -109,7 +109,11 @@ export type { ConversionCacheLike } from './pipeline/conversion-cache-like';
 export type { FrameworkChoice } from './pipeline/select-adapter';
 export type { PhaseRecord } from './pipeline/phase-runner';
 export { CONVERSION_REPORT_FILE, GPUX_CONFIG_FILE } from './pipeline/write-conversion-output';
-export { buildGpuxConfig, renderGpuxConfig } from './report/build-gpux-config';
+export { buildGpuxConfig, GPUX_RUNTIME_VERSION, gpuxDynamicInputWarning, gpuxShape, renderGpuxConfig } from './report/build-gpux-config';
+export { checkStaticShapes, evaluateDimExpression, fixSymbolicDims, parseStaticShapes } from './onnx/fix-symbolic-dims';
+export type { FixSymbolicDimsOptions, FixSymbolicDimsResult } from './onnx/fix-symbolic-dims';
+export { applyStaticShapes, fixSymbolicDimsInFile } from './pipeline/apply-static-shapes';
+export type { FixedModelFile } from './pipeline/apply-static-shapes';
 export type { GpuxConfigInput } from './report/build-gpux-config';
 export type {
   ArtifactRecord,

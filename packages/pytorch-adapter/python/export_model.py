@@ -69,6 +69,7 @@ def _plans(request, bridge, notes):
         task = hf_models.choose_task(config, request.get("task"))
         bridge.progress("export", 5, f"loading {task} model")
         model = hf_models.load_model(directory, config, task, trust)
+        hf_models.check_head(model, config, task, request.get("task"))
         facts = hf_models.hf_model_facts(config, directory)
         architecture = type(model).__name__
         return hf_models.build_plans(model, task, facts), task, architecture, hf_models.model_config_for_yaml(facts)
@@ -119,7 +120,10 @@ def handle(request: Dict[str, Any], bridge) -> Dict[str, Any]:
             notes.append(f"{plan.name}: the exporter fixed the dim '{name}' to {value}; inputs must use that size.")
         if case_count > 0:
             bridge.progress("export", 10 + 80 * (number + 0.7) / len(plans), f"reference outputs for {plan.name}")
-            cases += _write_cases(plan, request, fixed, case_count)
+            # --static-shapes: the cases use exactly the sizes the graph will be fixed to; a dim the
+            # exporter itself fixed keeps the exporter's size.
+            static = {str(name): int(size) for name, size in (request.get("staticShapes") or {}).items()}
+            cases += _write_cases(plan, request, {**static, **fixed}, case_count)
         written.append((plan.name, path, external, inputs, outputs))
     # The torch model is no longer needed: free it before weights are streamed into single files.
     del plans, sample

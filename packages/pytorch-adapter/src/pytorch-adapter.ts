@@ -86,6 +86,7 @@ async function* exportWithPytorch(request: ExportRequest, options: PytorchAdapte
     inputSpec: request.inputSpec,
     trustRemoteCode: request.trustRemoteCode === true,
     referenceCaseCount: request.referenceCaseCount ?? 2,
+    staticShapes: request.staticShapes ?? {},
     adapterOptions: { exporter: options.exporter ?? 'auto', ...request.adapterOptions, ...moduleOptions(request) },
   };
   const run = yield* runPythonScriptIter<PythonExportResult>({

@@ -193,7 +193,8 @@ def handle(request, bridge):
     count = int(request.get("referenceCaseCount", 2))
     cases = []
     if count > 0 and not unsupported:
-        cases = write_reference_cases(source, "model", inputs, outputs, count, request["workDirectory"], int(options.get("seed", 0)), bridge)
+        cases = write_reference_cases(source, "model", inputs, outputs, count, request["workDirectory"], int(options.get("seed", 0)), bridge,
+                                      {str(name): int(size) for name, size in (request.get("staticShapes") or {}).items()})
     elif count > 0:
         notes.append("No reference outputs: the model keeps custom ops that onnxruntime cannot run.")
     if inputs and all(isinstance(spec["shape"][0], int) for spec in inputs if spec["shape"]):

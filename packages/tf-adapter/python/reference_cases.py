@@ -17,8 +17,10 @@ OTHER_DYNAMIC_SIZES = [16, 24, 32, 40]
 
 
 def make_inputs(specs: Sequence[Dict[str, Any]], case_index: int, seed: int, integer_high: int,
-                integer_highs: Optional[Dict[str, int]] = None) -> Dict[str, np.ndarray]:
-    """Seeded feeds; integers are drawn below `integer_highs[name]` when given, else below `integer_high`."""
+                integer_highs: Optional[Dict[str, int]] = None,
+                static_sizes: Optional[Dict[str, int]] = None) -> Dict[str, np.ndarray]:
+    """Seeded feeds; integers are drawn below `integer_highs[name]` when given, else below `integer_high`.
+    A symbolic dim named in `static_sizes` (the request's staticShapes) takes that size in every case."""
     rng = np.random.default_rng(seed + case_index)
     feeds = {}
     for spec in specs:
@@ -26,6 +28,8 @@ def make_inputs(specs: Sequence[Dict[str, Any]], case_index: int, seed: int, int
         for axis, dim in enumerate(spec["shape"]):
             if isinstance(dim, int):
                 shape.append(dim)
+            elif static_sizes and dim in static_sizes:
+                shape.append(int(static_sizes[dim]))
             elif axis == 0:
                 shape.append(BATCH_SIZES[case_index % len(BATCH_SIZES)])
             else:
@@ -60,13 +64,14 @@ def _tensor_file(path: str, value: np.ndarray) -> Dict[str, Any]:
 
 
 def write_reference_cases(source, model_name: str, inputs: Sequence[Dict[str, Any]], outputs: Sequence[Dict[str, Any]],
-                          count: int, work_directory: str, seed: int, bridge) -> List[Dict[str, Any]]:
+                          count: int, work_directory: str, seed: int, bridge,
+                          static_sizes: Optional[Dict[str, int]] = None) -> List[Dict[str, Any]]:
     cases = []
     fixed_batch = all(spec["shape"] and isinstance(spec["shape"][0], int) for spec in inputs)
     output_names = [spec["name"] for spec in outputs]
     for case_index in range(count):
         bridge.progress("export", 90 + 10 * case_index / max(count, 1), f"reference case {case_index + 1}/{count}")
-        feeds = make_inputs(inputs, case_index, seed, source.integer_input_high, source.integer_input_highs)
+        feeds = make_inputs(inputs, case_index, seed, source.integer_input_high, source.integer_input_highs, static_sizes)
         results = source.run(feeds, output_names)
         directory = os.path.join(work_directory, f"reference-{model_name}-{case_index}")
         os.makedirs(directory, exist_ok=True)

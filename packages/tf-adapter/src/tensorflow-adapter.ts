@@ -107,6 +107,7 @@ async function* exportTensorflowModel(
       opset: request.opset ?? adapterOptions.opset,
       task: request.task,
       referenceCaseCount: request.referenceCaseCount ?? 2,
+      ...(request.staticShapes === undefined ? {} : { staticShapes: request.staticShapes }),
       trustRemoteCode: request.trustRemoteCode ?? false,
       options: adapterOptions,
     },

@@ -1,14 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { compareOnnxModelsIter, inspectOnnxModel, loadOnnxModel, type ModelVariantStage } from '@gpux/converter-core';
+import { compareOnnxModelsIter, fixSymbolicDims, inspectOnnxModel, loadOnnxModel, saveOnnxModel, type ModelVariantStage } from '@gpux/converter-core';
 import type { Command } from 'commander';
 import { createOptimizationStage, createQuantizationStage } from '../conversion/create-variant-stages';
 import { drainWithRenderer, writeJsonResult } from '../drain-with-renderer';
 import { EXIT_CODES } from '../exit-codes';
 import { formatValidationReport } from '../output/format-validation-report';
 import { formatBytes, ProgressRenderer } from '../output/progress-renderer';
-import { parseOptimizationLevel, parseQuantizationModes, type OptimizationLevel, type QuantizationMode } from '../parse-option-values';
+import { parseOptimizationLevel, parseQuantizationModes, parseStaticShapesOption, type OptimizationLevel, type QuantizationMode } from '../parse-option-values';
 import { readVocabSize } from '../read-vocab-size';
 import { runCommand } from '../run-command';
 
@@ -16,6 +16,30 @@ interface TransformCliOptions {
   output?: string;
   validate: boolean;
   json?: boolean;
+  staticShapes?: Record<string, number>;
+}
+
+/**
+ * `--static-shapes` on optimize/quantize: the input with those dims fixed, written into the work
+ * directory. Its graph and weights are the input's, so it is the reference the output is compared
+ * with (at exactly those sizes), and the stage reads it, so the output is static too.
+ *
+ * @throws RangeError (a usage error) when a name is no symbolic dim of the model's inputs.
+ */
+async function writeStaticInput(input: string, dims: Record<string, number>, workDirectory: string, signal: AbortSignal): Promise<{ path: string; note: string }> {
+  const model = await loadOnnxModel(input);
+  const inspection = await inspectOnnxModel(model, { path: input });
+  const fixed = fixSymbolicDims(model, dims);
+  const missing = Object.keys(dims).filter((name) => fixed.replaced[name] === undefined);
+  if (missing.length > 0) {
+    const names = [...new Set(inspection.inputs.flatMap((value) => (value.dims ?? []).filter((dim): dim is string => typeof dim === 'string')))];
+    throw new RangeError(`--static-shapes names ${missing.map((name) => `"${name}"`).join(', ')}, which no input of ${input} has. Its symbolic dims are: ${names.length === 0 ? 'none' : names.join(', ')}.`);
+  }
+  const target = path.join(workDirectory, 'static', path.basename(input));
+  const dataFile = inspection.externalDataFiles[0];
+  await saveOnnxModel(model, target, { externalData: dataFile !== undefined, ...(dataFile === undefined ? {} : { externalDataFileName: path.basename(dataFile) }), signal });
+  const left = fixed.remainingInputDims.length === 0 ? 'every input dim is static' : `still dynamic: ${fixed.remainingInputDims.join(', ')}`;
+  return { path: target, note: `static shapes ${Object.entries(dims).map(([name, value]) => `${name}=${value}`).join(', ')} fixed in the graph (${left})` };
 }
 
 async function totalSize(modelPath: string): Promise<number> {
@@ -34,12 +58,15 @@ async function runStageOnFile(createStage: () => ModelVariantStage, modelPath: s
     const outputPath = path.resolve(options.output ?? path.join(path.dirname(input), `${path.basename(input, '.onnx')}${stage.fileSuffix}.onnx`));
     const workDirectory = await mkdtemp(path.join(os.tmpdir(), 'gpux-transform-'));
     try {
-      const result = await drainWithRenderer(stage.run({ modelPath: input, outputPath, workDirectory, signal }), renderer);
+      const staticInput = options.staticShapes === undefined ? undefined : await writeStaticInput(input, options.staticShapes, workDirectory, signal);
+      const stageInput = staticInput?.path ?? input;
+      const stageResult = await drainWithRenderer(stage.run({ modelPath: stageInput, outputPath, workDirectory, signal }), renderer);
+      const result = staticInput === undefined ? stageResult : { ...stageResult, notes: [staticInput.note, ...stageResult.notes] };
       const vocabSize = await readVocabSize(path.dirname(input));
       const validation = options.validate
         ? await drainWithRenderer(
             compareOnnxModelsIter({
-              referenceModelPath: input,
+              referenceModelPath: stageInput,
               candidateModelPath: outputPath,
               ...(stage.tolerances === undefined ? {} : { tolerances: stage.tolerances }),
               ...(vocabSize === undefined ? {} : { vocabSize }),
@@ -77,6 +104,7 @@ export function registerTransformCommands(program: Command): void {
     .argument('<model>', 'the .onnx file')
     .option('--level <level>', 'O1 basic, O2 + transformer fusions, O3 + approximate GELU, O4 + fp16', parseOptimizationLevel, 'O2' as OptimizationLevel)
     .option('-o, --output <file>', 'output file (default: beside the input, with the stage\'s suffix)')
+    .option('--static-shapes <dims>', 'fix symbolic dims in the output, e.g. batch_size=1,sequence_length=128 (validated at those sizes)', parseStaticShapesOption)
     .option('--no-validate', 'skip the comparison with the input model')
     .option('--json', 'one JSON event per line on stdout, the result object last')
     .action(async (modelPath: string, options: TransformCliOptions & { level: OptimizationLevel }) => {
@@ -88,6 +116,7 @@ export function registerTransformCommands(program: Command): void {
     .argument('<model>', 'the .onnx file')
     .option('--mode <mode>', 'int8, uint8, q8 (model_quantized), fp16 or q4', (value: string) => parseQuantizationModes(value)[0] as QuantizationMode, 'int8' as QuantizationMode)
     .option('-o, --output <file>', 'output file (default: beside the input, with the transformers.js suffix: _int8, _fp16, ...)')
+    .option('--static-shapes <dims>', 'fix symbolic dims in the output, e.g. batch_size=1,sequence_length=128 (validated at those sizes)', parseStaticShapesOption)
     .option('--no-validate', 'skip the comparison with the input model')
     .option('--json', 'one JSON event per line on stdout, the result object last')
     .action(async (modelPath: string, options: TransformCliOptions & { mode: QuantizationMode }) => {

@@ -5,5 +5,7 @@ import { onnxSourceAdapter } from './onnx-source-adapter';
 
 /** The adapters `convert` asks, in order: ONNX passthrough, PyTorch, TensorFlow. */
 export function createAdapters(): ConverterAdapter[] {
-  return [onnxSourceAdapter, createPytorchAdapter(), createTensorflowAdapter()];
+  // The ONNX adapter comes last: a directory holding both weights and ONNX files is exported from
+  // its framework (validated against it); `--framework onnx` takes its ONNX files instead.
+  return [createPytorchAdapter(), createTensorflowAdapter(), onnxSourceAdapter];
 }

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ConverterAdapter, DetectionResult, ExportResult, ModelSource } from '../adapter';
 import { ConversionError } from '../conversion-error';
@@ -25,6 +26,12 @@ export interface CompleteConversionInput {
   options: ConvertOptions;
   /** Versions known to the pipeline (node, onnxruntime-node, @gpux packages). */
   toolVersions: Record<string, string>;
+}
+
+/** The size of an ONNX file with its external data file (`<file>_data` or `<file>.data`), if any. */
+async function modelFileBytes(file: string): Promise<number> {
+  const sizes = await Promise.all([file, `${file}_data`, `${file}.data`].map((candidate) => stat(candidate).then((info) => info.size, () => 0)));
+  return sizes.reduce((total, size) => total + size, 0);
 }
 
 const positiveNumber = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined);
@@ -85,6 +92,7 @@ export async function* completeConversion(input: CompleteConversionInput): Async
     stages,
     phases,
     toolVersions: input.toolVersions,
+    ...(options.staticShapes === undefined ? {} : { staticShapes: options.staticShapes }),
   };
   if (stages.failure !== undefined) {
     const { path: failedPath, report: failed } = stages.failure;
@@ -113,6 +121,8 @@ export async function* completeConversion(input: CompleteConversionInput): Async
       configs,
       ...(exportResult.modelConfig === undefined ? {} : { modelConfig: exportResult.modelConfig }),
       variants: variantPaths,
+      ...(options.staticShapes === undefined ? {} : { staticShapes: options.staticShapes }),
+      modelBytes: await modelFileBytes(mainFile.path),
     });
     await writeTextFile(path.join(buildDirectory, GPUX_CONFIG_FILE), renderGpuxConfig(gpuxConfig));
     const artifacts = await collectArtifacts(buildDirectory, stages.models, signal);

@@ -32,6 +32,13 @@ export interface ConvertOptions {
   validate?: boolean;
   /** Tolerances of the export's validation. @default `{ atol: 1e-4, rtol: 1e-3 }` */
   tolerances?: ValidationTolerances;
+  /**
+   * Fix these symbolic dims to sizes (`{ batch_size: 1, sequence_length: 128 }`) in the exported
+   * files, and so in every variant: the model is validated against the source at exactly these
+   * sizes, and gpux.yml and the report record them. Static inputs are what GPUX 0.1.1 can run, and
+   * what TensorRT, CoreML and NNAPI prefer. A name that no input has is a RangeError.
+   */
+  staticShapes?: Record<string, number>;
   /** Optimization and quantization stages, run in order on each exported file. @default [] */
   variants?: readonly ModelVariantStage[];
   /** The conversion cache (`new ConversionCache()` from @gpux/model-manager). */

@@ -16,6 +16,8 @@ import { resolveModelSource } from './resolve-model-source';
 import { selectAdapter } from './select-adapter';
 import { CONVERSION_REPORT_FILE, GPUX_CONFIG_FILE } from './write-conversion-output';
 import { completeConversion } from './complete-conversion';
+import { applyStaticShapes } from './apply-static-shapes';
+import { checkStaticShapes } from '../onnx/fix-symbolic-dims';
 
 type CacheKey = Parameters<ConversionCacheLike['findConversion']>[0];
 type Staging = Awaited<ReturnType<ConversionCacheLike['beginConversion']>>;
@@ -33,6 +35,7 @@ export function conversionCacheOptions(options: ConvertOptions): Record<string, 
     adapterOptions: options.adapterOptions,
     validate: options.validate ?? true,
     tolerances: options.tolerances,
+    ...(options.staticShapes === undefined ? {} : { staticShapes: options.staticShapes }),
     variants: (options.variants ?? []).map((stage) => ({
       name: stage.name,
       phase: stage.phase,
@@ -55,6 +58,7 @@ function checkOptions(options: ConvertOptions): void {
   if (options.opset !== undefined && (!Number.isInteger(options.opset) || options.opset < 7)) {
     throw new RangeError(`Parameter "opset" must be an integer of at least 7, received ${String(options.opset)}.`);
   }
+  if (options.staticShapes !== undefined) checkStaticShapes(options.staticShapes);
 }
 
 function asCancellation(error: unknown, signal: AbortSignal | undefined): unknown {
@@ -164,10 +168,19 @@ export async function* convertIter(options: ConvertOptions): AsyncGenerator<Prog
       ...(options.adapterOptions === undefined ? {} : { adapterOptions: options.adapterOptions }),
       ...(options.python === undefined ? {} : { python: options.python }),
       referenceCaseCount: (options.validate ?? true) ? 2 : 0,
+      ...(options.staticShapes === undefined ? {} : { staticShapes: options.staticShapes }),
       ...(signal === undefined ? {} : { signal }),
     };
-    const exportResult = yield* runPhase(phases, 'export', adapter.name, () => adapter.export(request), (result) => result.peakRssBytes);
+    const exported = yield* runPhase(phases, 'export', adapter.name, () => adapter.export(request), (result) => result.peakRssBytes);
     throwIfCancelled(signal);
+    const staticShapes = options.staticShapes;
+    const exportResult =
+      staticShapes === undefined
+        ? exported
+        : yield* runPhase(phases, 'export', 'static shapes', async function* () {
+            yield* [];
+            return applyStaticShapes(exported, staticShapes, { validate: options.validate ?? true, ...(signal === undefined ? {} : { signal }) });
+          });
 
     const written = yield* completeConversion({
       buildDirectory,

@@ -18,6 +18,8 @@ export interface ConversionReportInput {
   toolVersions: Record<string, string>;
   /** Set when the conversion stopped: the report is the report so far. */
   failure?: ConversionReport['failure'];
+  /** The sizes `staticShapes` fixed in the graph. */
+  staticShapes?: Record<string, number>;
 }
 
 /**
@@ -55,6 +57,7 @@ export function buildConversionReport(input: ConversionReportInput): ConversionR
     validation: stages.validation,
     variants: stages.variants,
     phases: [...input.phases],
+    ...(input.staticShapes === undefined ? {} : { staticShapes: { ...input.staticShapes } }),
     ...(exportResult.peakRssBytes === undefined ? {} : { exportChildPeakRssBytes: exportResult.peakRssBytes }),
     peakRssBytes: processPeakRssBytes(),
     ...(input.failure === undefined ? {} : { failure: input.failure }),

@@ -21,6 +21,46 @@ export interface GpuxConfigInput {
   modelConfig?: Record<string, unknown>;
   /** Other ONNX files (variants, decoder files) relative to the output directory. */
   variants?: Record<string, string>;
+  /** The sizes `--static-shapes` fixed in the graph, recorded under `metadata.static_shapes`. */
+  staticShapes?: Record<string, number>;
+  /** Size of the main ONNX file with its external data, in bytes, for the runtime's memory hint. */
+  modelBytes?: number;
+}
+
+/**
+ * The GPUX runtime release whose schema and input checks gpux.yml is written for. GPUX 0.1.1
+ * reads `shape` as `list[int]` (-1: dynamic) and compares the model's own input dims with
+ * integers, so it runs only models whose input dims are fixed in the graph.
+ */
+export const GPUX_RUNTIME_VERSION = '0.1.1';
+
+/** A shape as GPUX's schema takes it: integers, -1 for a dynamic (symbolic) dim. */
+export function gpuxShape(shape: TensorSpec['shape']): number[] {
+  return shape.map((dim) => (typeof dim === 'number' && Number.isInteger(dim) && dim >= 0 ? dim : -1));
+}
+
+/** The memory hint of `runtime.gpu.memory`: twice the weights plus 512 MB for activations, in whole GB (at least 1GB). */
+export function gpuMemoryHint(modelBytes: number): string {
+  return `${Math.max(1, Math.ceil((2 * modelBytes + 512 * 1024 ** 2) / 1024 ** 3))}GB`;
+}
+
+/**
+ * Why GPUX cannot run a model with these inputs, or undefined when it can (every input dim fixed).
+ *
+ * @example
+ * ```ts
+ * gpuxDynamicInputWarning([{ name: 'input_ids', dtype: 'int64', shape: ['batch_size', 8] }]);
+ * // 'GPUX 0.1.1 runs only models whose input dims are fixed; these are dynamic: batch_size. ...'
+ * ```
+ */
+export function gpuxDynamicInputWarning(inputs: readonly TensorSpec[]): string | undefined {
+  const names = [...new Set(inputs.flatMap((spec) => spec.shape.filter((dim): dim is string => typeof dim === 'string' && !/[+\-*/]/.test(dim))))];
+  if (names.length === 0) return undefined;
+  const example = names.map((name) => `${name}=${/batch/.test(name) ? 1 : /past/.test(name) ? 8 : 128}`).join(',');
+  return (
+    `GPUX ${GPUX_RUNTIME_VERSION} runs only models whose input dims are fixed; these are dynamic: ${names.join(', ')}. ` +
+    `gpux build accepts this gpux.yml, but gpux run needs a static model: convert with --static-shapes ${example}.`
+  );
 }
 
 const textInputPattern = /input_ids|attention_mask|token_type_ids|position_ids/;
@@ -76,9 +116,11 @@ function imageSize(preprocessor: Record<string, unknown>): [number, number] | un
 }
 
 /**
- * Builds the `gpux.yml` document (GPUX's schema: `name`, `version`, `description`, `model`,
- * `inputs`, `outputs`, `runtime`, `preprocessing`, `metadata`). `model.source` is the ONNX file
- * relative to gpux.yml; shapes keep symbolic dims by name.
+ * Builds the `gpux.yml` document in GPUX's own schema (pydantic `GPUXConfig` of the `gpux` PyPI
+ * package, {@link GPUX_RUNTIME_VERSION}): `name`, `version`, `description`, `model`, `inputs`,
+ * `outputs`, `runtime`, `preprocessing`, `metadata`. `model.source` is the ONNX file relative to
+ * gpux.yml; shapes are integers with -1 for a dynamic dim, and the symbolic names are kept under
+ * `metadata.symbolic_shapes` (GPUX keeps `metadata` as a free-form dict).
  */
 export function buildGpuxConfig(input: GpuxConfigInput): Record<string, unknown> {
   const modelConfig = { ...(input.configs.config ?? {}), ...(input.modelConfig ?? {}) };
@@ -90,16 +132,24 @@ export function buildGpuxConfig(input: GpuxConfigInput): Record<string, unknown>
   const inputs = input.inputs.map((spec) => ({
     name: spec.name,
     type: spec.dtype,
-    shape: [...spec.shape],
+    shape: gpuxShape(spec.shape),
     required: true,
     ...(maxLength !== undefined && textInputPattern.test(spec.name) ? { max_length: maxLength } : {}),
   }));
   const outputs = input.outputs.map((spec) => ({
     name: spec.name,
     type: spec.dtype,
-    shape: [...spec.shape],
+    shape: gpuxShape(spec.shape),
     ...(labelled && spec === labelOutput ? { labels } : {}),
   }));
+  const symbolic = (specs: readonly TensorSpec[]): Record<string, Array<string | number>> | undefined => {
+    const named = specs.filter((spec) => spec.shape.some((dim) => typeof dim === 'string'));
+    return named.length === 0 ? undefined : Object.fromEntries(named.map((spec) => [spec.name, [...spec.shape]]));
+  };
+  const symbolicInputs = symbolic(input.inputs);
+  const symbolicOutputs = symbolic(input.outputs);
+  const staticBatch = input.staticShapes === undefined ? undefined : Object.entries(input.staticShapes).find(([name]) => /batch/.test(name))?.[1];
+  const runtimeWarning = gpuxDynamicInputWarning(input.inputs);
 
   const preprocessing: Record<string, unknown> = {};
   if (input.configs.hasTokenizerJson || input.configs.tokenizerConfig !== undefined) {
@@ -121,8 +171,9 @@ export function buildGpuxConfig(input: GpuxConfigInput): Record<string, unknown>
     }
     const rescale = numberOrUndefined(preprocessor.rescale_factor);
     if (rescale !== undefined) custom.rescale_factor = rescale;
+    // GPUX's PreprocessingConfig has no audio fields: they go under `custom`, which it keeps as-is.
     const samplingRate = numberOrUndefined(preprocessor.sampling_rate);
-    if (samplingRate !== undefined) preprocessing.sampling_rate = samplingRate;
+    if (samplingRate !== undefined) custom.sampling_rate = samplingRate;
     const featureSize = numberOrUndefined(preprocessor.feature_size);
     if (featureSize !== undefined) custom.feature_size = featureSize;
     if (Object.keys(custom).length > 0) preprocessing.custom = custom;
@@ -136,7 +187,10 @@ export function buildGpuxConfig(input: GpuxConfigInput): Record<string, unknown>
     model: { source: `./${input.modelPath}`, format: 'onnx' },
     inputs,
     outputs,
-    runtime: { gpu: { backend: 'auto' } },
+    runtime: {
+      gpu: { ...(input.modelBytes === undefined ? {} : { memory: gpuMemoryHint(input.modelBytes) }), backend: 'auto' },
+      ...(staticBatch === undefined ? {} : { batch_size: staticBatch }),
+    },
     ...(Object.keys(preprocessing).length > 0 ? { preprocessing } : {}),
     metadata: {
       source_model: input.sourceId,
@@ -144,6 +198,11 @@ export function buildGpuxConfig(input: GpuxConfigInput): Record<string, unknown>
       task: input.task,
       ...(input.architecture === undefined ? {} : { architecture: input.architecture }),
       ...(input.variants === undefined || Object.keys(input.variants).length === 0 ? {} : { variants: input.variants }),
+      ...(symbolicInputs === undefined && symbolicOutputs === undefined
+        ? {}
+        : { symbolic_shapes: { ...(symbolicInputs === undefined ? {} : { inputs: symbolicInputs }), ...(symbolicOutputs === undefined ? {} : { outputs: symbolicOutputs }) } }),
+      ...(input.staticShapes === undefined ? {} : { static_shapes: { ...input.staticShapes } }),
+      gpux_runtime: { written_for: GPUX_RUNTIME_VERSION, runnable: runtimeWarning === undefined, ...(runtimeWarning === undefined ? {} : { note: runtimeWarning }) },
       converted_by: 'gpux-convert',
     },
   };

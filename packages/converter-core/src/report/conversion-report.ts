@@ -63,6 +63,8 @@ export interface ConversionReport {
   validation: ArtifactValidationRecord[];
   variants: VariantRecord[];
   phases: PhaseRecord[];
+  /** The sizes `--static-shapes` (`staticShapes`) fixed in every ONNX file of the output. */
+  staticShapes?: Record<string, number>;
   /** Peak resident memory of the Python child during export, in bytes. */
   exportChildPeakRssBytes?: number;
   /** Peak resident memory of the Node process over the whole conversion, in bytes. */
