@@ -1,5 +1,5 @@
 import type { TensorSpec } from '../adapter';
-import { defaultValidationDims } from './default-validation-dims';
+import { defaultValidationDims, dimExpressionValue } from './default-validation-dims';
 import { generateInputs } from './generate-inputs';
 
 const textInputs: TensorSpec[] = [
@@ -20,6 +20,34 @@ describe('defaultValidationDims', () => {
       { batch: 1, num_channels: 3, height: 224, width: 224 },
       { batch: 3, num_channels: 3, height: 224, width: 224 },
     ]);
+  });
+});
+
+describe('derived dims (decoder with past)', () => {
+  const decoderInputs: TensorSpec[] = [
+    { name: 'input_ids', dtype: 'int64', shape: ['batch_size', 'sequence_length'] },
+    { name: 'attention_mask', dtype: 'int64', shape: ['batch_size', 'past_sequence_length + sequence_length'] },
+    { name: 'past_key_values.0.key', dtype: 'float32', shape: ['batch_size', 2, 'past_sequence_length', 8] },
+  ];
+
+  it('sizes `past_sequence_length + sequence_length` as the sum of its parts', () => {
+    expect(defaultValidationDims(decoderInputs)).toEqual([
+      { batch_size: 1, sequence_length: 8, past_sequence_length: 4, 'past_sequence_length + sequence_length': 12 },
+      { batch_size: 3, sequence_length: 17, past_sequence_length: 9, 'past_sequence_length + sequence_length': 26 },
+    ]);
+    const inputs = generateInputs(decoderInputs, { dims: { batch_size: 2, sequence_length: 5, past_sequence_length: 3 } });
+    expect(inputs.attention_mask!.shape).toEqual([2, 8]);
+    expect(inputs['past_key_values.0.key']!.shape).toEqual([2, 2, 3, 8]);
+  });
+
+  it('evaluates sums and differences with integers, and leaves other syntax alone', () => {
+    const sizes: Record<string, number> = { a: 4, b: 9 };
+    expect(dimExpressionValue('a + b', (part) => sizes[part] ?? 0)).toBe(13);
+    expect(dimExpressionValue('b - a + 1', (part) => sizes[part] ?? 0)).toBe(6);
+    expect(dimExpressionValue('a', (part) => sizes[part] ?? 0)).toBeUndefined();
+    expect(dimExpressionValue('a-b', (part) => sizes[part] ?? 0)).toBeUndefined();
+    expect(dimExpressionValue('2*a', (part) => sizes[part] ?? 0)).toBeUndefined();
+    expect(dimExpressionValue('(a + b)', (part) => sizes[part] ?? 0)).toBeUndefined();
   });
 });
 

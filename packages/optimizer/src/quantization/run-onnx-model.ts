@@ -6,6 +6,7 @@
 import {
   ConversionError,
   createInferenceSession,
+  dimExpressionValue,
   generateInputs,
   hostTensorToOrt,
   loadOnnxRuntime,
@@ -73,12 +74,16 @@ export function generateFeeds(inputs: readonly ModelInputSpec[], options: { seed
   return generateInputs(inputs, { seed: options.seed ?? 0, dims: { ...defaultDims(inputs), ...options.dims }, ...(options.vocabSize === undefined ? {} : { vocabSize: options.vocabSize }) });
 }
 
-/** Small sizes for symbolic dims the caller did not fix: batch 2, sequence-like 8, image 32, else 2. */
+/**
+ * Small sizes for symbolic dims the caller did not fix: batch 2, sequence-like 8, image 32, else 2.
+ * Derived dims (`past_sequence_length + sequence_length`) are left to generateInputs, which sums
+ * their parts, so a decoder's attention mask matches its past and new tokens.
+ */
 function defaultDims(inputs: readonly ModelInputSpec[]): Record<string, number> {
   const dims: Record<string, number> = {};
   for (const input of inputs) {
     for (const dimension of input.shape) {
-      if (typeof dimension !== 'string' || dimension === '') continue;
+      if (typeof dimension !== 'string' || dimension === '' || dimExpressionValue(dimension, () => 0) !== undefined) continue;
       dims[dimension] = /batch/i.test(dimension) ? 2 : /seq|length|token|position/i.test(dimension) ? 8 : /height|width/i.test(dimension) ? 32 : 2;
     }
   }
