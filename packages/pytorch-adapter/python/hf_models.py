@@ -12,7 +12,8 @@ from bridge_errors import BridgeError, invalid_model_file_error, looks_like_corr
 from export_plan import ExportPlan, TaskModule
 from io_detection import InputSpec, SizeSet, detect_modality, forward_parameters, model_facts
 from preflight import INPUT_SPEC_HINT, check_custom_code, read_config
-from tasks import AUTO_CLASS_BY_TASK, CTC_AUTO_CLASS, SUPPORTED_TASKS, task_from_architecture
+from heads import check_loaded_head, infer_task
+from tasks import AUTO_CLASS_BY_TASK, CTC_AUTO_CLASS, SUPPORTED_TASKS, output_names_for_task
 
 def _auto_class(name: str):
     import transformers
@@ -47,9 +48,11 @@ def load_config(model_directory: str, trust_remote_code: bool):
 
 
 def choose_task(config, requested: Optional[str]) -> str:
+    """The requested task, else the one whose Auto class builds the `architectures` head (heads.py);
+    feature-extraction only when config.json names no architecture."""
     possible = supported_tasks(config)
     architecture = (getattr(config, "architectures", None) or [None])[0]
-    task = requested or task_from_architecture(architecture, getattr(config, "model_type", None))
+    task = requested or infer_task(config, possible)[0]
     if task == "text-classification" and task not in possible and "audio-classification" in possible:
         task = "audio-classification"
     if task is None and "feature-extraction" in possible:
@@ -85,18 +88,27 @@ def load_model(model_directory: str, config, task: str, trust_remote_code: bool)
     return model.eval()
 
 
-def _text_size_sets(facts: Dict[str, Any], with_past: bool) -> Tuple[SizeSet, List[SizeSet]]:
+def check_head(model, config, task: str, requested: Optional[str]) -> None:
+    """When the task was inferred, the loaded class must be the head config.json names (never the backbone
+    in its place); an explicit task (`feature-extraction` for the backbone) is taken as asked."""
+    if not requested:
+        check_loaded_head(model, (getattr(config, "architectures", None) or [None])[0], task, supported_tasks(config))
+
+
+def _text_size_sets(facts: Dict[str, Any], with_past: bool, choices: bool = False) -> Tuple[SizeSet, List[SizeSet]]:
     limit = int(facts.get("max_position_embeddings") or 512) - 2
-    def fit(sequence: int, past: int) -> Dict[str, int]:
+    def fit(sequence: int, past: int, num_choices: int) -> Dict[str, int]:
         sequence = max(2, min(sequence, limit - past))
         sizes = {"sequence_length": sequence}
         if with_past:
             sizes["past_sequence_length"] = past
+        if choices:
+            sizes["num_choices"] = num_choices
         return sizes
-    export = SizeSet("export", {"batch_size": 2, **fit(5, 3)})
+    export = SizeSet("export", {"batch_size": 2, **fit(5, 3, 3)})
     cases = [
-        SizeSet("", {"batch_size": 1, **fit(7, 2)}),
-        SizeSet("", {"batch_size": 3, **fit(16, 5)}, pad_attention=True),
+        SizeSet("", {"batch_size": 1, **fit(7, 2, 2)}),
+        SizeSet("", {"batch_size": 3, **fit(16, 5, 4)}, pad_attention=True),
     ]
     return export, cases
 
@@ -126,14 +138,16 @@ def build_plans(model, task: str, facts: Dict[str, Any]) -> List[ExportPlan]:
         return _seq2seq_plans(model, facts)
     if task == "text-generation-with-past":
         return [_with_past_plan(model, facts, parameters)]
-    outputs = ["start_logits", "end_logits"] if task == "question-answering" else (
-        ["last_hidden_state"] if task == "feature-extraction" else ["logits"])
+    outputs = output_names_for_task(task)
     extra = {"use_cache": False} if "use_cache" in parameters else {}
     if modality == "text":
         wanted = ("input_ids", "attention_mask") if task == "text-generation" else ("input_ids", "attention_mask", "token_type_ids")
         names = [name for name in wanted if name in parameters]
-        specs = [InputSpec(name, "int64", ["batch_size", "sequence_length"]) for name in names]
-        export, cases = _text_size_sets(facts, with_past=False)
+        # Multiple choice scores every choice of a batch row: [batch, num_choices, sequence] in, [batch, num_choices] out.
+        choices = task == "multiple-choice"
+        dims = ["batch_size", "num_choices", "sequence_length"] if choices else ["batch_size", "sequence_length"]
+        specs = [InputSpec(name, "int64", dims) for name in names]
+        export, cases = _text_size_sets(facts, with_past=False, choices=choices)
         return [ExportPlan("model", TaskModule(model, names, _standard_call(outputs, extra)), specs, outputs, export, cases, facts)]
     if modality == "vision":
         size = int(facts.get("image_size") or 224)

@@ -175,8 +175,8 @@ def make_tensor(spec: InputSpec, size_set: SizeSet, facts: Dict[str, Any], gener
     name = spec.name
     if name == "attention_mask" or name.endswith("attention_mask"):
         mask = torch.ones(shape, dtype=dtype)
-        if size_set.pad_attention and len(shape) == 2 and shape[0] > 1 and shape[1] > 2:
-            mask[0, shape[1] - max(1, shape[1] // 4):] = 0
+        if size_set.pad_attention and len(shape) >= 2 and shape[0] > 1 and shape[-1] > 2:
+            mask[0, ..., shape[-1] - max(1, shape[-1] // 4):] = 0
         return mask
     if name == "token_type_ids":
         high = max(1, int(facts.get("type_vocab_size") or 1))

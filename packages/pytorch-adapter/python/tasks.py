@@ -22,6 +22,9 @@ AUTO_CLASS_BY_TASK: Dict[str, str] = {
     "image-classification": "AutoModelForImageClassification",
     "automatic-speech-recognition": "AutoModelForSpeechSeq2Seq",
     "audio-classification": "AutoModelForAudioClassification",
+    "multiple-choice": "AutoModelForMultipleChoice",
+    "semantic-segmentation": "AutoModelForSemanticSegmentation",
+    "object-detection": "AutoModelForObjectDetection",
 }
 
 # Speech recognition has two Auto classes: encoder-decoder (Whisper) and CTC (Wav2Vec2).
@@ -42,12 +45,16 @@ _TASK_BY_ARCHITECTURE_SUFFIX = [
     ("ForCTC", "automatic-speech-recognition"),
     ("ForSpeechSeq2Seq", "automatic-speech-recognition"),
     ("ForAudioClassification", "audio-classification"),
+    ("ForMultipleChoice", "multiple-choice"),
+    ("ForSemanticSegmentation", "semantic-segmentation"),
+    ("ForObjectDetection", "object-detection"),
     ("Model", "feature-extraction"),
 ]
 
 
 def task_from_architecture(architecture: Optional[str], model_type: Optional[str]) -> Optional[str]:
-    """Infers the task from an architecture class name such as `BertForMaskedLM`."""
+    """Infers the task from an architecture class name such as `BertForMaskedLM`, for classes no transformers
+    Auto mapping lists (custom code); heads.infer_task reads the mappings first."""
     if not architecture:
         return None
     if architecture.endswith("ForConditionalGeneration") and model_type in ("whisper", "speech_to_text"):
@@ -58,10 +65,12 @@ def task_from_architecture(architecture: Optional[str], model_type: Optional[str
     return None
 
 
-def output_names_for_task(task: str, modality: str) -> List[str]:
-    """Names of the ONNX outputs, in order, for single-file tasks."""
+def output_names_for_task(task: str) -> List[str]:
+    """Names of the ONNX outputs, in order, for single-file tasks: the fields of the head's ModelOutput."""
     if task == "feature-extraction":
         return ["last_hidden_state"]
     if task == "question-answering":
         return ["start_logits", "end_logits"]
+    if task == "object-detection":
+        return ["logits", "pred_boxes"]
     return ["logits"]

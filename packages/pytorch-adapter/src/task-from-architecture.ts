@@ -10,6 +10,9 @@ export const PYTORCH_TASKS = [
   'image-classification',
   'automatic-speech-recognition',
   'audio-classification',
+  'multiple-choice',
+  'semantic-segmentation',
+  'object-detection',
 ] as const;
 
 /** A task the PyTorch adapter exports. */
@@ -27,7 +30,9 @@ const suffixes: Array<[string, PytorchTask]> = [
   ['ForCTC', 'automatic-speech-recognition'],
   ['ForSpeechSeq2Seq', 'automatic-speech-recognition'],
   ['ForAudioClassification', 'audio-classification'],
-  ['Model', 'feature-extraction'],
+  ['ForMultipleChoice', 'multiple-choice'],
+  ['ForSemanticSegmentation', 'semantic-segmentation'],
+  ['ForObjectDetection', 'object-detection'],
 ];
 
 /** `model_type`s of audio encoders whose `...ForSequenceClassification` classifies audio, not text. */
@@ -48,8 +53,11 @@ const audioModelTypes = new Set([
 
 /**
  * Infers the export task from a transformers architecture class name, the way the Python side does
- * (python/tasks.py): `BertForMaskedLM` -> `fill-mask`, `GPT2LMHeadModel` -> `text-generation-with-past`,
- * `Wav2Vec2ForSequenceClassification` (an audio `modelType`) -> `audio-classification`.
+ * for classes no transformers Auto mapping lists (python/tasks.py): `BertForMaskedLM` -> `fill-mask`,
+ * `GPT2LMHeadModel` -> `text-generation-with-past`, `Wav2Vec2ForSequenceClassification` (an audio
+ * `modelType`) -> `audio-classification`, `BertForMultipleChoice` -> `multiple-choice`. A head it has
+ * no task for (`BartForConditionalGeneration`, `GPT2DoubleHeadsModel`) gives `undefined`, never
+ * `feature-extraction`: the export refuses such a head with UNSUPPORTED_ARCHITECTURE.
  *
  * @example
  * ```ts
@@ -61,7 +69,9 @@ export function taskFromArchitecture(architecture: string | undefined, modelType
   if (architecture.endsWith('ForConditionalGeneration') && (modelType === 'whisper' || modelType === 'speech_to_text')) {
     return 'automatic-speech-recognition';
   }
-  const task = suffixes.find(([suffix]) => architecture.endsWith(suffix))?.[1];
+  // A bare backbone: `BertModel`, not a head class such as `GPT2DoubleHeadsModel` or `ClvpModelForConditionalGeneration`.
+  const bare = architecture.endsWith('Model') && !architecture.includes('For') && !/Heads?Model$/.test(architecture);
+  const task = suffixes.find(([suffix]) => architecture.endsWith(suffix))?.[1] ?? (bare ? 'feature-extraction' : undefined);
   if (task === 'text-classification' && modelType !== undefined && audioModelTypes.has(modelType)) return 'audio-classification';
   return task;
 }

@@ -230,11 +230,13 @@ BUILDERS = {
 
 
 def main():
+    from tiny_head_models import HEAD_BUILDERS
+
     request = json.loads(sys.stdin.read())
     result = {}
     for name in request["models"]:
         torch.manual_seed(0)
-        result[name] = BUILDERS[name](os.path.join(request["directory"], name))
+        result[name] = {**BUILDERS, **HEAD_BUILDERS}[name](os.path.join(request["directory"], name))
     sys.stdout.write(json.dumps(result))
 
 

@@ -1,0 +1,20 @@
+import { taskFromArchitecture } from './task-from-architecture';
+
+describe('taskFromArchitecture', () => {
+  it.each([
+    ['BertForMultipleChoice', 'bert', 'multiple-choice'],
+    ['SegformerForSemanticSegmentation', 'segformer', 'semantic-segmentation'],
+    ['DetrForObjectDetection', 'detr', 'object-detection'],
+    ['YolosForObjectDetection', 'yolos', 'object-detection'],
+    ['GPT2LMHeadModel', 'gpt2', 'text-generation-with-past'],
+    ['WhisperForConditionalGeneration', 'whisper', 'automatic-speech-recognition'],
+    ['BertModel', 'bert', 'feature-extraction'],
+    // Heads with no exported task: no task rather than the backbone's.
+    ['BartForConditionalGeneration', 'bart', undefined],
+    ['GPT2DoubleHeadsModel', 'gpt2', undefined],
+    ['ClvpModelForConditionalGeneration', 'clvp', undefined],
+    ['BertForPreTraining', 'bert', undefined],
+  ])('%s (%s) -> %s', (architecture, modelType, task) => {
+    expect(taskFromArchitecture(architecture, modelType)).toBe(task);
+  });
+});
