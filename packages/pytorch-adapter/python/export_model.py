@@ -70,7 +70,6 @@ def _plans(request, bridge, notes):
         bridge.progress("export", 5, f"loading {task} model")
         model = hf_models.load_model(directory, config, task, trust)
         hf_models.check_head(model, config, task, request.get("task"))
-        hf_models.check_head(model, config, task, request.get("task"))
         facts = hf_models.hf_model_facts(config, directory)
         architecture = type(model).__name__
         return hf_models.build_plans(model, task, facts), task, architecture, hf_models.model_config_for_yaml(facts)
