@@ -20,6 +20,8 @@ npx nx run-many -t build --output-style=static
 
 echo "==> Python environments (reused when their requirements are unchanged)"
 node packages/cli/dist/bin.cjs setup all
+# The GPUX runtime (PyPI gpux 0.1.1): the real-client tests run `gpux build` / `gpux run` from it.
+node packages/cli/dist/bin.cjs setup gpux
 
 echo "==> lint and typecheck"
 npx nx run-many -t lint typecheck --output-style=static
