@@ -131,7 +131,7 @@ export function fixSymbolicDims(model: ModelProto, dims: Record<string, number>,
     let changed = false;
     declared.forEach((dimension, axis) => {
       if (dimension.dimValue !== undefined && dimension.dimParam === undefined) return;
-      dimension.dimValue = observed[axis] as number;
+      dimension.dimValue = observed[axis];
       delete dimension.dimParam;
       changed = true;
     });
