@@ -103,7 +103,6 @@ export function registerConvertCommand(program: Command): void {
           signal,
         };
         const result = await drainWithRenderer(convertIter(convertOptions), renderer);
-        renderer.stop();
         if (result.cached) {
           renderer.log(`Cached: this conversion was done before (${result.report.createdAt}); nothing was exported. Pass --force to convert again.`);
         }
@@ -111,8 +110,10 @@ export function registerConvertCommand(program: Command): void {
           measure: options.latency,
           runs: options.latencyRuns,
           signal,
-          onModel: (modelPath) => renderer.log(`Timing ${modelPath} on onnxruntime-node…`),
+          onModel: (modelPath) => renderer.startStep(`latency ${modelPath}`),
         });
+        // The bars go before the results are printed, so nothing redraws over the table.
+        renderer.stop();
         if (json) {
           writeJsonResult({
             cached: result.cached,

@@ -48,7 +48,13 @@ function worst(report: ValidationReport | undefined): Pick<AccuracySummary, 'max
 export async function summarizeConversion(
   directory: string,
   report: ConversionReport,
-  options: { measure?: boolean; runs?: number; signal?: AbortSignal; onModel?: (modelPath: string) => void } = {},
+  options: {
+    measure?: boolean;
+    runs?: number;
+    signal?: AbortSignal;
+    /** Called before a model is timed; a function it returns is called when the timing ends (e.g. to stop a spinner). */
+    onModel?: (modelPath: string) => (() => void) | void;
+  } = {},
 ): Promise<ModelSummary[]> {
   const summaries: ModelSummary[] = [];
   const vocabSize = await readVocabSize(directory);
@@ -68,7 +74,7 @@ export async function summarizeConversion(
     };
     const summary: ModelSummary = { path: model.path, variant: model.variant, modelName: model.modelName, bytes, accuracy };
     if (options.measure !== false) {
-      options.onModel?.(model.path);
+      const timed = options.onModel?.(model.path);
       try {
         summary.latency = await measureLatency(path.join(directory, ...model.path.split('/')), {
           ...(options.runs === undefined ? {} : { runs: options.runs }),
@@ -78,6 +84,8 @@ export async function summarizeConversion(
       } catch (error) {
         if (options.signal?.aborted === true) throw error;
         summary.latencyError = error instanceof Error ? error.message : String(error);
+      } finally {
+        timed?.();
       }
     }
     summaries.push(summary);

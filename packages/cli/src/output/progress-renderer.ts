@@ -1,5 +1,6 @@
 import type { ProgressEvent } from '@gpux/converter-core';
 import cliProgress from 'cli-progress';
+import { formatProgressLine } from './format-progress-line';
 
 /** How progress is shown: bars on a terminal, plain lines otherwise, JSON lines with `--json`. */
 export type ProgressMode = 'tty' | 'plain' | 'json';
@@ -10,42 +11,59 @@ export interface RendererStreams {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
-interface PhaseBar {
+/** One live line: a phase (or sub-phase) that has started and not yet ended. */
+interface LiveBar {
+  key: string;
+  phase: string;
+  label: string;
   bar: cliProgress.SingleBar;
   startedAt: number;
-  timer: NodeJS.Timeout;
+  percent: number | undefined;
+  detail: string;
+  /** Opened by a progress event rather than a `phase-start`: it ends with its phase or at 100%. */
+  implicit: boolean;
+}
+
+/** What the format function of a live bar reads. */
+interface LiveBarPayload {
+  line?: LiveBar;
 }
 
 /**
  * Renders progress events of any long gpux-convert operation.
  *
- * - `tty`: one live line per phase (cli-progress) with a bar where the percent or byte total is
- *   known, the elapsed time, and the latest message.
+ * - `tty`: a live line per running phase (cli-progress) with a bar where the percent or byte total
+ *   is known, a spinner where it is not, the elapsed time, and the latest message, fitted to the
+ *   terminal's width. When a phase ends its line is printed once more at 100% with its duration and
+ *   leaves the live area, so only running work moves and finished work scrolls up like a log.
+ *   Progress events labelled with a step of a running phase (`loading torch`, `batch_size=1`) update
+ *   that phase's line instead of opening one of their own.
  * - `plain`: a line per phase start/end, per message, and per 10% step (for logs and CI).
  * - `json`: every event as one JSON object per line on stdout (`{"type":"progress","event":{...}}`).
+ *
+ * {@link ProgressRenderer.stop} may be called more than once; only the first call does anything.
  */
 export class ProgressRenderer {
   private readonly multiBar: cliProgress.MultiBar | undefined;
-  private readonly bars = new Map<string, PhaseBar>();
+  private readonly bars = new Map<string, LiveBar>();
   private readonly lastPlainPercent = new Map<string, number>();
+  private stopped = false;
 
   constructor(
     readonly mode: ProgressMode,
     private readonly streams: RendererStreams = { stdout: process.stdout, stderr: process.stderr },
   ) {
     if (mode === 'tty') {
-      this.multiBar = new cliProgress.MultiBar(
-        {
-          stream: streams.stderr,
-          format: ' {phase} |{bar}| {percentage}% | {elapsed}s | {detail}',
-          hideCursor: true,
-          clearOnComplete: false,
-          stopOnComplete: false,
-          barsize: 24,
-          forceRedraw: true,
-        },
-        cliProgress.Presets.shades_classic,
-      );
+      this.multiBar = new cliProgress.MultiBar({
+        stream: streams.stderr,
+        format: (_options: unknown, _params: unknown, payload: LiveBarPayload) => (payload.line ? this.formatLive(payload.line, this.width()) : ''),
+        hideCursor: true,
+        // The live area is cleared when the last bar leaves it: finished lines were printed above it.
+        clearOnComplete: true,
+        stopOnComplete: false,
+        forceRedraw: true,
+        fps: 10,
+      });
     }
   }
 
@@ -67,18 +85,44 @@ export class ProgressRenderer {
     this.handleTty(event);
   }
 
-  /** Prints a line (a message that is not a progress event) without breaking the bars. */
+  /** Prints a line (a message that is not a progress event) above the live bars, or plainly when none run. */
   log(line: string): void {
     if (this.mode === 'json') return;
-    if (this.multiBar) this.multiBar.log(line + '\n');
+    if (this.multiBar && this.bars.size > 0) this.multiBar.log(`${CLEAR_LINE}${line}\n`);
     else this.streams.stderr.write(line + '\n');
   }
 
-  /** Stops every live bar; call once when the operation ends, whatever its outcome. */
+  /**
+   * Shows a step that has no measurable progress (a spinner with the elapsed time) until the
+   * returned function is called, e.g. timing a model on onnxruntime-node.
+   */
+  startStep(label: string): () => void {
+    if (this.mode === 'json' || this.stopped) return () => undefined;
+    if (this.mode === 'plain') {
+      const startedAt = Date.now();
+      this.streams.stderr.write(`[${label}] started\n`);
+      return () => this.streams.stderr.write(`[${label}] done in ${((Date.now() - startedAt) / 1000).toFixed(1)}s\n`);
+    }
+    const key = `step\u0000${label}`;
+    const line = this.openBar(key, label, false);
+    return () => {
+      if (this.bars.get(key) === line) this.finishBar(line, Date.now() - line.startedAt, 'done');
+    };
+  }
+
+  /**
+   * Ends the live display: a bar still running is printed once more as it stood (so a failure
+   * shows where it stopped), the cursor comes back, and later {@link log} calls print plain lines.
+   * Call it when the operation ends, before printing results; calls after the first do nothing.
+   */
   stop(): void {
-    for (const phaseBar of this.bars.values()) clearInterval(phaseBar.timer);
-    this.bars.clear();
-    this.multiBar?.stop();
+    if (this.stopped) return;
+    this.stopped = true;
+    if (!this.multiBar) return;
+    for (const line of [...this.bars.values()]) {
+      this.multiBar.log(`${CLEAR_LINE}${this.formatLive(line, this.width())}\n`);
+      this.removeBar(line);
+    }
   }
 
   private handlePlain(event: ProgressEvent): void {
@@ -108,36 +152,91 @@ export class ProgressRenderer {
   }
 
   private handleTty(event: ProgressEvent): void {
+    if (this.stopped) return;
     const key = phaseKey(event);
+    const phase = 'phase' in event && event.phase ? event.phase : 'gpux';
     if (event.type === 'message') {
       if (event.level === 'debug') return;
-      const phaseBar = this.bars.get(key);
-      if (phaseBar) phaseBar.bar.update({ detail: truncate(event.message, 60) });
-      else this.log(`  ${event.message}`);
+      const line = this.innermostBar(phase);
+      // Warnings stay on screen; other messages are the running phase's latest detail.
+      if (line && event.level !== 'warning') line.detail = event.message;
+      else this.log(event.level === 'warning' ? `  warning: ${event.message}` : `  ${event.message}`);
       return;
     }
-    const phaseBar = this.bars.get(key) ?? this.startBar(key);
+    if (event.type === 'phase-start') {
+      const existing = this.bars.get(key);
+      if (existing) existing.implicit = false;
+      else this.openBar(key, key, false, phase);
+      return;
+    }
     if (event.type === 'phase-end') {
-      clearInterval(phaseBar.timer);
-      phaseBar.bar.update(100, { elapsed: (event.durationMs / 1000).toFixed(1), detail: event.peakRssBytes ? `done, peak RSS ${formatBytes(event.peakRssBytes)}` : 'done' });
-      phaseBar.bar.stop();
-      this.bars.delete(key);
+      // Steps of this phase that never ended on their own end with it.
+      for (const line of [...this.bars.values()]) if (line.implicit && line.phase === phase && line.key !== key) this.removeBar(line);
+      const line = this.bars.get(key) ?? this.openBar(key, key, false, phase);
+      this.finishBar(line, event.durationMs, event.peakRssBytes ? `done, peak RSS ${formatBytes(event.peakRssBytes)}` : 'done');
       return;
     }
     const percent = eventPercent(event);
-    if (percent !== undefined) phaseBar.bar.update(Math.min(100, percent), event.type === 'bytes-progress' ? { detail: `${formatBytes(event.transferredBytes)}${event.totalBytes ? ` / ${formatBytes(event.totalBytes)}` : ''}` } : {});
+    const exact = this.bars.get(key);
+    const line = exact ?? this.innermostBar(phase) ?? this.openBar(key, key, true, phase);
+    if (event.type === 'bytes-progress') {
+      line.detail = `${formatBytes(event.transferredBytes)}${event.totalBytes ? ` / ${formatBytes(event.totalBytes)}` : ''}${exact === undefined && event.label ? ` ${event.label}` : ''}`;
+    } else if (exact === undefined && line.key !== key && event.label) {
+      line.detail = event.label;
+    }
+    if (percent !== undefined) line.percent = Math.min(100, Math.max(0, percent));
+    if (line.implicit && line.percent === 100) this.finishBar(line, Date.now() - line.startedAt, 'done');
   }
 
-  private startBar(key: string): PhaseBar {
-    const bar = this.multiBar!.create(100, 0, { phase: key.padEnd(10), elapsed: '0.0', detail: '' });
-    const startedAt = Date.now();
-    const timer = setInterval(() => bar.update({ elapsed: ((Date.now() - startedAt) / 1000).toFixed(1) }), 250);
-    timer.unref();
-    const phaseBar = { bar, startedAt, timer };
-    this.bars.set(key, phaseBar);
-    return phaseBar;
+  /** The most recently opened live bar of a phase (the step that events of the phase belong to). */
+  private innermostBar(phase: string): LiveBar | undefined {
+    let found: LiveBar | undefined;
+    for (const line of this.bars.values()) if (line.phase === phase) found = line;
+    return found;
+  }
+
+  private openBar(key: string, label: string, implicit: boolean, phase = key): LiveBar {
+    const payload: LiveBarPayload = {};
+    const bar = this.multiBar!.create(100, 0, payload);
+    const line: LiveBar = { key, phase, label, bar, startedAt: Date.now(), percent: undefined, detail: '', implicit };
+    payload.line = line;
+    this.bars.set(key, line);
+    return line;
+  }
+
+  /** Prints the bar's final line (100%, its duration) above the live area and removes it from there. */
+  private finishBar(line: LiveBar, durationMs: number, detail: string): void {
+    const finished: LiveBar = { ...line, percent: 100, detail };
+    this.multiBar!.log(`${CLEAR_LINE}${this.formatLive(finished, this.width(), durationMs)}\n`);
+    this.removeBar(line);
+  }
+
+  private removeBar(line: LiveBar): void {
+    this.bars.delete(line.key);
+    this.multiBar!.remove(line.bar);
+    // With no bar left the live area goes (cursor shown again); the next bar starts a new one.
+    if (this.bars.size === 0) this.multiBar!.stop();
+  }
+
+  private formatLive(line: LiveBar, width: number, elapsedMs = Date.now() - line.startedAt): string {
+    // One label column for every line, live or finished, so the gauges line up as the log scrolls.
+    return formatProgressLine({ label: line.label, percent: line.percent, elapsedMs, detail: line.detail, width, labelWidth: LABEL_WIDTH });
+  }
+
+  /** The terminal's columns (`COLUMNS` or 80 when the stream does not say). */
+  private width(): number {
+    const columns = (this.streams.stderr as { columns?: number }).columns;
+    if (typeof columns === 'number' && columns > 0) return columns;
+    const fromEnvironment = Number(process.env['COLUMNS']);
+    return Number.isInteger(fromEnvironment) && fromEnvironment > 0 ? fromEnvironment : 80;
   }
 }
+
+/** The label column's width; longer labels push their gauge right (or are cut on a narrow terminal). */
+const LABEL_WIDTH = 24;
+
+/** Erases the whole line before a printed line overwrites a line of the live area. */
+const CLEAR_LINE = '\u001b[2K';
 
 function phaseKey(event: ProgressEvent): string {
   const phase = 'phase' in event && event.phase ? event.phase : 'gpux';
@@ -149,11 +248,6 @@ function eventPercent(event: ProgressEvent): number | undefined {
   if (event.type === 'percent') return event.percent;
   if (event.type === 'bytes-progress' && event.totalBytes) return (event.transferredBytes / event.totalBytes) * 100;
   return undefined;
-}
-
-function truncate(text: string, length: number): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > length ? line.slice(0, length - 1) + '…' : line;
 }
 
 /** Formats a byte count with binary units (`1.5 GiB`). */
