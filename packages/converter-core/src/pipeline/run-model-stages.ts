@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExportResult, ExportedModelFile, TensorSpec } from '../adapter';
 import { ConversionError } from '../conversion-error';
@@ -9,7 +9,7 @@ import { compareOnnxModelsIter } from '../validation/compare-onnx-models';
 import type { ValidationDimsOptions } from '../validation/default-validation-dims';
 import { throwIfCancelled } from '../validation/throw-if-cancelled';
 import { validateOnnxModelIter } from '../validation/validate-onnx-model';
-import type { ValidationReport } from '../validation/validation-report';
+import { describeValidationFailures, type ValidationReport } from '../validation/validation-report';
 import type { ValidationTolerances } from '../validation/validation-tolerances';
 import type { ModelVariantStage } from './model-variant-stage';
 import { runPhase, type PhaseRecord } from './phase-runner';
@@ -44,8 +44,10 @@ export interface ModelStagesResult {
   /** Relative path of each ONNX file -> its variant, exported model name and IO. */
   models: Map<string, StagedModel>;
   toolVersions: Record<string, string>;
-  /** The first validation that failed; the stages stop there (its record has status `failed`). */
+  /** The export's validation that failed; the stages stop there (its record has status `failed`). */
   failure?: { path: string; report: ValidationReport };
+  /** Variants that failed validation: left out of the output, recorded in `validation`; the other variants still ran. */
+  variantFailures: ArtifactValidationRecord[];
 }
 
 const relativeTo = (root: string, file: string): string => path.relative(root, file).split(path.sep).join('/');
@@ -76,9 +78,12 @@ async function assertExportedFile(file: ExportedModelFile, onnxDirectory: string
 
 /**
  * Validates each exported file against its reference cases, then runs every variant stage on every
- * exported file and validates each variant against its exported file. A failed validation is
- * recorded (status `failed`, `result.failure`) and ends the stages; the caller turns it into
- * `VALIDATION_FAILED` once the report so far is built.
+ * exported file and validates each variant against its exported file. A failed validation of the
+ * export is recorded (status `failed`, `result.failure`) and ends the stages; the caller turns it
+ * into `VALIDATION_FAILED` once the report so far is built. A variant that fails (its comparison, its
+ * own check, or onnxruntime failing on it: `VALIDATION_FAILED`) is removed from the output and
+ * recorded (status `failed`, `code`, `reason`, `node`, in `validation` and `variantFailures`); the
+ * other variants still run, and stages reading its output are skipped.
  *
  * @throws ConversionError `CANCELLED`, `EXPORT_FAILED` (a file the adapter or a stage reported is
  *   missing), and whatever a stage throws.
@@ -86,7 +91,7 @@ async function assertExportedFile(file: ExportedModelFile, onnxDirectory: string
 export async function* runModelStages(context: ModelStagesContext): AsyncGenerator<ProgressEvent, ModelStagesResult, void> {
   const { buildDirectory, exportResult, phases, signal } = context;
   const onnxDirectory = path.join(buildDirectory, 'onnx');
-  const result: ModelStagesResult = { validation: [], variants: [], models: new Map(), toolVersions: {} };
+  const result: ModelStagesResult = { validation: [], variants: [], models: new Map(), toolVersions: {}, variantFailures: [] };
   if (exportResult.files.length === 0) throw new ConversionError('EXPORT_FAILED', 'The adapter exported no ONNX file. This is a bug in the adapter.');
   for (const file of exportResult.files) {
     await assertExportedFile(file, onnxDirectory);
@@ -116,45 +121,102 @@ export async function* runModelStages(context: ModelStagesContext): AsyncGenerat
   }
 
   const outputsByStage = new Map<string, string>();
+  const failedOutputs = new Set<string>();
   for (const stage of context.variants) {
     const record: VariantRecord = { name: stage.name, phase: stage.phase, files: [], notes: [] };
     for (const file of exportResult.files) {
       throwIfCancelled(signal);
-      const inputPath = stage.inputFrom === undefined ? file.path : outputsByStage.get(`${stage.inputFrom}\0${file.name}`);
-      if (inputPath === undefined) throw new TypeError(`Variant stage "${stage.name}" reads the output of "${String(stage.inputFrom)}", which does not run before it.`);
       const outputPath = path.join(onnxDirectory, `${file.name}${stage.fileSuffix}.onnx`);
       const relative = relativeTo(buildDirectory, outputPath);
-      const variantResult = yield* runPhase(phases, stage.phase, `${stage.name}: ${relative}`, () =>
-        stage.run({ modelPath: inputPath, outputPath, workDirectory: context.workDirectory, ...(signal === undefined ? {} : { signal }) }),
-      );
-      await assertExportedFile({ ...file, path: outputPath }, onnxDirectory);
-      outputsByStage.set(`${stage.name}\0${file.name}`, outputPath);
-      result.models.set(relative, { variant: stage.name, modelName: file.name, ...(await inspectModelInterface(outputPath, file)) });
-      record.files.push(relative);
-      record.notes.push(...variantResult.notes);
-      if (variantResult.details !== undefined) record.details = { ...record.details, [file.name]: variantResult.details };
-      Object.assign(result.toolVersions, variantResult.toolVersions ?? {});
-      if (!context.validate) {
-        result.validation.push({ path: relative, variant: stage.name, status: 'skipped', reason: 'validation was disabled' });
+      if (stage.inputFrom !== undefined && failedOutputs.has(`${stage.inputFrom}\0${file.name}`)) {
+        failedOutputs.add(`${stage.name}\0${file.name}`);
+        result.validation.push({ path: relative, variant: stage.name, status: 'skipped', reason: `its input, variant ${stage.inputFrom}, failed validation` });
         continue;
       }
-      const report = yield* runPhase(phases, 'validate', relative, () =>
-        compareOnnxModelsIter({
-          referenceModelPath: file.path,
-          candidateModelPath: outputPath,
-          throwOnFailure: false,
-          ...(stage.tolerances === undefined && context.tolerances === undefined ? {} : { tolerances: stage.tolerances ?? context.tolerances }),
-          ...(context.vocabSize === undefined ? {} : { vocabSize: context.vocabSize }),
-          ...(context.dims === undefined ? {} : { dims: context.dims }),
-          ...(signal === undefined ? {} : { signal }),
-        }),
-      );
-      if (!recordValidation(result, buildDirectory, relative, stage.name, report)) {
-        result.variants.push(record);
-        return result;
+      const inputPath = stage.inputFrom === undefined ? file.path : outputsByStage.get(`${stage.inputFrom}\0${file.name}`);
+      if (inputPath === undefined) throw new TypeError(`Variant stage "${stage.name}" reads the output of "${String(stage.inputFrom)}", which does not run before it.`);
+      let failure: VariantFailure | undefined;
+      try {
+        failure = yield* runVariantFile(context, result, record, { stage, file, inputPath, outputPath, relative });
+      } catch (error) {
+        // A variant's own check (quantization) or onnxruntime failing on the reference: still only this variant.
+        if (!ConversionError.hasCode(error, 'VALIDATION_FAILED')) throw error;
+        const node = typeof error.details.node === 'string' ? error.details.node : undefined;
+        const report = error.details.report as ValidationReport | undefined;
+        failure = { reason: error.message, ...(node === undefined ? {} : { node }), ...(report === undefined ? {} : { report }) };
       }
+      if (failure === undefined) {
+        outputsByStage.set(`${stage.name}\0${file.name}`, outputPath);
+        continue;
+      }
+      // A variant that failed is not shipped; the export and the other variants still are.
+      for (const candidate of [outputPath, `${outputPath}_data`, `${outputPath}.data`]) await rm(candidate, { force: true });
+      result.models.delete(relative);
+      record.files = record.files.filter((entry) => entry !== relative);
+      failedOutputs.add(`${stage.name}\0${file.name}`);
+      const failed: ArtifactValidationRecord = {
+        path: relative,
+        variant: stage.name,
+        status: 'failed',
+        code: 'VALIDATION_FAILED',
+        reason: failure.reason,
+        ...(failure.node === undefined ? {} : { node: failure.node }),
+        ...(failure.report === undefined ? {} : { report: relativeReport(failure.report, buildDirectory) }),
+      };
+      result.validation = [...result.validation.filter((entry) => entry.path !== relative), failed];
+      result.variantFailures.push(failed);
+      yield { type: 'message', phase: 'validate', level: 'warning', message: `Variant ${stage.name} (${relative}) failed validation and is left out: ${failure.reason}` };
     }
     result.variants.push(record);
   }
   return result;
+}
+
+/** Why a variant file failed validation. */
+interface VariantFailure {
+  reason: string;
+  node?: string;
+  report?: ValidationReport;
+}
+
+/** Runs one stage on one exported file and validates the result; returns the failure, if any. */
+async function* runVariantFile(
+  context: ModelStagesContext,
+  result: ModelStagesResult,
+  record: VariantRecord,
+  target: { stage: ModelVariantStage; file: ExportedModelFile; inputPath: string; outputPath: string; relative: string },
+): AsyncGenerator<ProgressEvent, VariantFailure | undefined, void> {
+  const { stage, file, inputPath, outputPath, relative } = target;
+  const { buildDirectory, phases, signal } = context;
+  const variantResult = yield* runPhase(phases, stage.phase, `${stage.name}: ${relative}`, () =>
+    stage.run({ modelPath: inputPath, outputPath, workDirectory: context.workDirectory, ...(signal === undefined ? {} : { signal }) }),
+  );
+  await assertExportedFile({ ...file, path: outputPath }, path.join(buildDirectory, 'onnx'));
+  result.models.set(relative, { variant: stage.name, modelName: file.name, ...(await inspectModelInterface(outputPath, file)) });
+  record.files.push(relative);
+  record.notes.push(...variantResult.notes);
+  if (variantResult.details !== undefined) record.details = { ...record.details, [file.name]: variantResult.details };
+  Object.assign(result.toolVersions, variantResult.toolVersions ?? {});
+  if (!context.validate) {
+    result.validation.push({ path: relative, variant: stage.name, status: 'skipped', reason: 'validation was disabled' });
+    return undefined;
+  }
+  const report = yield* runPhase(phases, 'validate', relative, () =>
+    compareOnnxModelsIter({
+      referenceModelPath: file.path,
+      candidateModelPath: outputPath,
+      throwOnFailure: false,
+      ...(stage.tolerances === undefined && context.tolerances === undefined ? {} : { tolerances: stage.tolerances ?? context.tolerances }),
+      ...(context.vocabSize === undefined ? {} : { vocabSize: context.vocabSize }),
+      ...(context.dims === undefined ? {} : { dims: context.dims }),
+      ...(signal === undefined ? {} : { signal }),
+    }),
+  );
+  if (report.passed) {
+    recordValidation(result, buildDirectory, relative, stage.name, report);
+    return undefined;
+  }
+  const node = report.cases.find((entry) => entry.failedNode !== undefined)?.failedNode;
+  const reason = `Validation of ${relative} against ${relativeTo(buildDirectory, file.path)} failed: ${describeValidationFailures(report)}`;
+  return { reason, ...(node === undefined ? {} : { node }), report };
 }

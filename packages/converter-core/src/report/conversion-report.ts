@@ -31,7 +31,12 @@ export interface ArtifactValidationRecord {
   variant: string;
   /** `passed`, `failed`, or `skipped` (validation disabled or no reference cases). */
   status: 'passed' | 'failed' | 'skipped';
+  /** Why it failed or was skipped. A failed variant's file is not in the output. */
   reason?: string;
+  /** For a failed variant: our error code. */
+  code?: 'VALIDATION_FAILED';
+  /** For a failed variant: the node onnxruntime named when it could not run a model. */
+  node?: string;
   report?: ValidationReport;
 }
 

@@ -1,10 +1,12 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import type { TensorElementType, TensorSpec } from '../adapter';
+import { ConversionError } from '../conversion-error';
 import { drainEvents, type ProgressCallback, type ProgressEvent } from '../progress-event';
 import { createInferenceSession } from '../runtime/create-inference-session';
 import type { HostTensor } from '../tensor/host-tensor';
 import { defaultValidationDims, describeDims, type ValidationDimsOptions } from './default-validation-dims';
 import { generateInputs } from './generate-inputs';
+import { parseOnnxRuntimeFailure } from './onnxruntime-failure';
 import { runSession, runValidationCase } from './run-validation-case';
 import { throwIfCancelled } from './throw-if-cancelled';
 import { validationError } from './validate-onnx-model';
@@ -53,7 +55,9 @@ export function sessionInputSpecs(session: InferenceSession): TensorSpec[] {
  * Float inputs are cast to the candidate's input type when it differs (float16 models).
  *
  * @throws ConversionError `VALIDATION_FAILED` (with `details.report`) when a case fails and
- *   `throwOnFailure` is true; `CANCELLED`; `RUNTIME_MISSING`; `INVALID_MODEL_FILE`.
+ *   `throwOnFailure` is true, and (whatever `throwOnFailure`) when the reference model cannot run on
+ *   the inputs (`details.node`: the node onnxruntime named); `CANCELLED`; `RUNTIME_MISSING`;
+ *   `INVALID_MODEL_FILE`.
  * @example
  * ```ts
  * const report = await compareOnnxModels({
@@ -83,7 +87,9 @@ export async function* compareOnnxModelsIter(options: CompareOnnxModelsOptions):
         }));
       for (const [index, inputSet] of inputSets.entries()) {
         throwIfCancelled(options.signal);
-        const expected = await runSession(reference, inputSet.inputs);
+        const expected = await runSession(reference, inputSet.inputs).catch((error: unknown) => {
+          throw referenceRunError(error, options.referenceModelPath, inputSet);
+        });
         cases.push(await runValidationCase(candidate, inputSet.label, inputSet.inputs, expected, tolerances));
         yield { type: 'percent', phase: 'validate', label: inputSet.label, percent: ((index + 1) / inputSets.length) * 100 };
       }
@@ -102,6 +108,19 @@ export async function* compareOnnxModelsIter(options: CompareOnnxModelsOptions):
   };
   if (!report.passed && (options.throwOnFailure ?? true)) throw validationError(report);
   return report;
+}
+
+/** The reference model could not run on a case: our error, naming the node onnxruntime named. */
+function referenceRunError(error: unknown, modelPath: string, inputSet: LabelledInputs): ConversionError {
+  const failure = parseOnnxRuntimeFailure(error);
+  const shapes = Object.entries(inputSet.inputs).map(([name, tensor]) => `${name}[${tensor.shape.join('x')}]`).join(', ');
+  const where = failure.node === undefined ? '' : ` at node ${failure.node} (${failure.opType ?? 'unknown operator'})`;
+  return new ConversionError(
+    'VALIDATION_FAILED',
+    `onnxruntime could not run the reference model ${modelPath}${where} on the validation inputs (${inputSet.label}: ${shapes}): ${failure.message}. ` +
+      'Pass your own inputs (`inputs`) or sizes (`dims`) that the model accepts.',
+    { cause: error, details: { modelPath, case: inputSet.label, ...(failure.node === undefined ? {} : { node: failure.node, opType: failure.opType }) } },
+  );
 }
 
 /**

@@ -3,6 +3,7 @@ import { hostTensorToOrt, ortTensorToHost } from '../runtime/ort-tensor-conversi
 import { float32ToFloat16 } from '../tensor/float16-to-float32';
 import type { HostTensor } from '../tensor/host-tensor';
 import { compareTensors, tensorToFloat64 } from './compare-tensors';
+import { parseOnnxRuntimeFailure } from './onnxruntime-failure';
 import type { CaseValidation } from './validation-report';
 import type { ResolvedValidationTolerances } from './validation-tolerances';
 
@@ -46,8 +47,14 @@ export async function runValidationCase(
   try {
     actual = await runSession(session, inputs);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return { label, passed: false, failure: `onnxruntime could not run the model: ${reason}`, outputs: [] };
+    const failure = parseOnnxRuntimeFailure(error);
+    return {
+      label,
+      passed: false,
+      failure: `onnxruntime could not run the model: ${failure.message}`,
+      ...(failure.node === undefined ? {} : { failedNode: failure.node }),
+      outputs: [],
+    };
   }
   const expected = typeof referenceOutputs === 'function' ? await referenceOutputs() : referenceOutputs;
   const outputs = [];

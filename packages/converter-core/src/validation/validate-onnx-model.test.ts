@@ -167,4 +167,28 @@ describe('compareOnnxModels', () => {
     expect(loose.passed).toBe(true);
     expect(loose.reference).toBe(referenceModelPath);
   });
+
+  it('turns onnxruntime failing on the inputs into VALIDATION_FAILED naming the node (reference) or a failed case (candidate)', async () => {
+    // GatherND over a [4] tensor: index 4 is out of range, as a decoder mask shorter than past + new tokens makes it.
+    const gatherModel: TestModel = {
+      inputs: [{ name: 'indices', dtype: 'int64', shape: [1, 1] }],
+      outputs: [{ name: 'y', dtype: 'float32', shape: [1] }],
+      initializers: [{ name: 'data', dtype: 'float32', shape: [4], values: [1, 2, 3, 4] }],
+      nodes: [{ opType: 'GatherND', inputs: ['data', 'indices'], outputs: ['y'] }],
+    };
+    const gatherPath = await writeModel('gather', gatherModel);
+    const inputs = [{ label: 'out of range', inputs: { indices: { dtype: 'int64', shape: [1, 1], data: BigInt64Array.from([4n]) } as HostTensor } }];
+    const error = await compareOnnxModels({ referenceModelPath: gatherPath, candidateModelPath: gatherPath, inputs, throwOnFailure: false }).catch((caught: unknown) => caught);
+    expect(ConversionError.hasCode(error, 'VALIDATION_FAILED')).toBe(true);
+    expect((error as ConversionError).details).toMatchObject({ node: 'GatherND_0', opType: 'GatherND', case: 'out of range' });
+    expect((error as ConversionError).message).toMatch(/at node GatherND_0 \(GatherND\).*indices\[1x1\].*invalid index/);
+
+    // The reference runs; the candidate (same graph, smaller data) cannot: a failed case with the node.
+    const smallerPath = await writeModel('gather-small', { ...gatherModel, initializers: [{ name: 'data', dtype: 'float32', shape: [2], values: [1, 2] }] });
+    const inRange = [{ label: 'index 3', inputs: { indices: { dtype: 'int64', shape: [1, 1], data: BigInt64Array.from([3n]) } as HostTensor } }];
+    const report = await compareOnnxModels({ referenceModelPath: gatherPath, candidateModelPath: smallerPath, inputs: inRange, throwOnFailure: false });
+    expect(report.passed).toBe(false);
+    expect(report.cases[0]?.failedNode).toBe('GatherND_0');
+    expect(report.cases[0]?.failure).toMatch(/^onnxruntime could not run the model: .*GatherND/);
+  });
 });

@@ -35,6 +35,8 @@ export interface CaseValidation {
   passed: boolean;
   /** A failure of the case as a whole (the session could not run, an output is missing). */
   failure?: string;
+  /** The node onnxruntime named when it could not run the model. */
+  failedNode?: string;
   outputs: OutputComparison[];
 }
 
