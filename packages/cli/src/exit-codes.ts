@@ -23,6 +23,7 @@ export const EXIT_CODES = {
 
 const conversionCodeExits: Record<string, number> = {
   INVALID_MODEL_FILE: EXIT_CODES.invalidInput,
+  SOURCE_NOT_FOUND: EXIT_CODES.invalidInput,
   OUTPUT_EXISTS: EXIT_CODES.invalidInput,
   TRUST_REMOTE_CODE_REQUIRED: EXIT_CODES.invalidInput,
   UNSUPPORTED_FORMAT: EXIT_CODES.unsupported,
@@ -61,8 +62,8 @@ export function exitCodeHelp(): string {
     'Exit codes:',
     '  0    success',
     '  1    internal error',
-    '  2    usage error (bad arguments)',
-    '  3    invalid input (corrupt or missing model file, output exists, remote code refused)',
+    '  2    usage error (unknown option or command, invalid option value, missing argument)',
+    '  3    invalid input (source path does not exist, corrupt model file, output exists, remote code refused)',
     '  4    unsupported format, architecture or operator',
     '  5    Python environment or onnxruntime-node missing or broken (run `gpux-convert doctor`)',
     '  6    export failed',

@@ -182,6 +182,14 @@ describe('convert', () => {
     expect(await siblingsOf(outputDirectory)).toEqual(['linear-onnx']);
   });
 
+  it('says SOURCE_NOT_FOUND (not UNSUPPORTED_FORMAT) for a local path that does not exist', async () => {
+    const missing = path.join(root, 'no-such-model');
+    await expect(convert({ source: missing, adapters: [new LinearTestAdapter()], outputDirectory })).rejects.toMatchObject({
+      code: 'SOURCE_NOT_FOUND',
+      message: expect.stringContaining(`The model path ${missing} does not exist`) as unknown,
+    });
+  });
+
   it('says UNSUPPORTED_FORMAT when no adapter recognises the source', async () => {
     await rm(path.join(sourceDirectory, 'linear.json'));
     await expect(convert({ source: sourceDirectory, adapters: [new LinearTestAdapter()], outputDirectory })).rejects.toMatchObject({ code: 'UNSUPPORTED_FORMAT' });

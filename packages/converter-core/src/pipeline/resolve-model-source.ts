@@ -11,8 +11,9 @@ import type { ProgressEvent } from '../progress-event';
  * registry ids are pulled with the first manager whose `canHandle` accepts them, their byte progress
  * mapped to `download` events.
  *
- * @throws ConversionError `UNSUPPORTED_FORMAT` when no manager handles a registry id or a local path
- *   does not exist; `CANCELLED` when the pull is cancelled. Registry errors pass through.
+ * @throws ConversionError `SOURCE_NOT_FOUND` when a local path does not exist; `UNSUPPORTED_FORMAT`
+ *   when no manager handles a registry id; `CANCELLED` when the pull is cancelled. Registry errors
+ *   pass through.
  */
 export async function* resolveModelSource(
   source: string | ModelSource,
@@ -25,7 +26,7 @@ export async function* resolveModelSource(
   if (parsed.registry === 'local') {
     const info = await stat(parsed.id).catch(() => undefined);
     if (info === undefined) {
-      throw new ConversionError('UNSUPPORTED_FORMAT', `The model path ${parsed.id} does not exist. Pass an existing model file or directory, or a registry id such as "org/name".`, {
+      throw new ConversionError('SOURCE_NOT_FOUND', `The model path ${parsed.id} does not exist. Pass an existing model file or directory, or a registry id such as "org/name".`, {
         details: { source },
       });
     }
