@@ -108,7 +108,7 @@ async function* restoreFromCache(directory: string, outputDirectory: string | un
  *   the adapter's codes (`EXPORT_FAILED`, `PYTHON_*`, ...); RegistryError from the model manager.
  * @example
  * ```ts
- * for await (const event of convertIter({ source: './bert', adapters: [new PyTorchAdapter()], outputDirectory: './bert-onnx' })) {
+ * for await (const event of convertIter({ source: './bert', adapters: [pytorchAdapter], outputDirectory: './bert-onnx' })) { // pytorchAdapter from @gpux/pytorch-adapter
  *   if (event.type === 'phase-start') console.log(event.phase);
  * }
  * ```
@@ -244,7 +244,7 @@ export async function* convertIter(options: ConvertOptions): AsyncGenerator<Prog
  * const result = await convert({
  *   source: 'sentence-transformers/all-MiniLM-L6-v2',
  *   modelManagers: [new HuggingFaceManager()],
- *   adapters: [new PyTorchAdapter()],
+ *   adapters: [pytorchAdapter], // from @gpux/pytorch-adapter (or createPytorchAdapter({ exporter: 'torchscript' }))
  *   outputDirectory: './minilm-onnx',
  *   onProgress: (event) => console.log(event),
  * });

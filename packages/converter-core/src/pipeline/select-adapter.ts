@@ -17,7 +17,7 @@ export async function selectAdapter(
 ): Promise<{ adapter: ConverterAdapter; detection: DetectionResult }> {
   const list: readonly ConverterAdapter[] = adapters;
   if (!Array.isArray(adapters) || list.length === 0) {
-    throw new TypeError('Parameter "adapters" must list at least one ConverterAdapter (e.g. new PyTorchAdapter() from @gpux/pytorch-adapter).');
+    throw new TypeError('Parameter "adapters" must list at least one ConverterAdapter (e.g. pytorchAdapter or createPytorchAdapter() from @gpux/pytorch-adapter).');
   }
   for (const adapter of list) assertAdapterSpecification(adapter);
   const candidates = framework === 'auto' ? list : list.filter((adapter) => adapter.framework === framework);
