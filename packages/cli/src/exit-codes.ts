@@ -18,6 +18,8 @@ export const EXIT_CODES = {
   authentication: 9,
   network: 10,
   resources: 11,
+  /** The export and the other variants were written; one or more variants failed validation and were left out. */
+  variantsFailed: 12,
   cancelled: 130,
 } as const;
 
@@ -72,6 +74,7 @@ export function exitCodeHelp(): string {
     '  9    authentication failed (set HF_TOKEN or pass --token)',
     '  10   network error',
     '  11   out of memory or timed out',
+    '  12   some variants failed validation: the export and the other variants were written (see the report)',
     '  130  cancelled (Ctrl-C)',
   ].join('\n');
 }

@@ -42,7 +42,13 @@ export async function runCommand(
 }
 
 function reportError(error: unknown, json: boolean): void {
-  const code = ConversionError.isInstance(error) || RegistryError.isInstance(error) ? error.code : error instanceof Error ? error.name : 'ERROR';
+  // Only our codes reach the user: a bad argument is USAGE_ERROR, anything else unexpected INTERNAL_ERROR.
+  const code =
+    ConversionError.isInstance(error) || RegistryError.isInstance(error)
+      ? error.code
+      : error instanceof TypeError || error instanceof RangeError
+        ? 'USAGE_ERROR'
+        : 'INTERNAL_ERROR';
   const message = error instanceof Error ? error.message : String(error);
   if (json) {
     const details = ConversionError.isInstance(error) || RegistryError.isInstance(error) ? error.details : undefined;
