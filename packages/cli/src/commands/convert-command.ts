@@ -1,9 +1,10 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { convertIter, type ConvertOptions } from '@gpux/converter-core';
+import { convertIter, gpuxDynamicInputWarning, type ConvertOptions } from '@gpux/converter-core';
 import { ConversionCache } from '@gpux/model-manager';
 import { Option, type Command } from 'commander';
 import { createAdapters } from '../conversion/create-adapters';
+import { EXIT_CODES } from '../exit-codes';
 import { createVariantStages } from '../conversion/create-variant-stages';
 import { createModelManagers } from '../create-model-managers';
 import { drainWithRenderer, writeJsonResult } from '../drain-with-renderer';
@@ -15,6 +16,7 @@ import {
   parseOptimizationLevel,
   parsePositiveInteger,
   parseQuantizationModes,
+  parseStaticShapesOption,
   type OptimizationLevel,
   type QuantizationMode,
 } from '../parse-option-values';
@@ -28,6 +30,7 @@ interface ConvertCliOptions {
   overwrite?: boolean;
   optimize?: OptimizationLevel;
   quantize?: QuantizationMode[];
+  staticShapes?: Record<string, number>;
   atol?: number;
   rtol?: number;
   validate: boolean;
@@ -63,6 +66,7 @@ export function registerConvertCommand(program: Command): void {
     .option('--overwrite', 'replace a non-empty --output directory (a previous gpux-convert result is replaced without it)')
     .option('--optimize <level>', 'graph optimization level O0..O4 (Optimum\'s meaning: O1 basic, O2 + transformer fusions, O3 + approximate GELU, O4 + fp16)', parseOptimizationLevel)
     .option('--quantize <modes>', 'comma list of variants: int8, uint8, q8 (model_quantized), fp16, q4', parseQuantizationModes)
+    .option('--static-shapes <dims>', 'fix symbolic dims in the graph and every variant, e.g. batch_size=1,sequence_length=128 (validated at exactly those sizes; GPUX 0.1.1 and TensorRT/CoreML need static inputs)', parseStaticShapesOption)
     .option('--atol <n>', 'absolute tolerance of the export\'s validation (default 1e-4)', parseNonNegativeNumber)
     .option('--rtol <n>', 'relative tolerance of the export\'s validation (default 1e-3)', parseNonNegativeNumber)
     .option('--no-validate', 'skip validation against the source framework and of the variants')
@@ -97,6 +101,7 @@ export function registerConvertCommand(program: Command): void {
           ...(options.python === undefined ? {} : { python: { pythonExecutable: options.python } }),
           validate: options.validate,
           ...(Object.keys(tolerances).length === 0 ? {} : { tolerances }),
+          ...(options.staticShapes === undefined ? {} : { staticShapes: options.staticShapes }),
           variants,
           cache,
           force: options.force === true,
@@ -125,7 +130,7 @@ export function registerConvertCommand(program: Command): void {
             summary,
             report: result.report,
           });
-          return;
+          return variantsFailedExit(result.report);
         }
         const lines = [
           '',
@@ -134,9 +139,21 @@ export function registerConvertCommand(program: Command): void {
           '',
           formatSummaryTable(summary),
         ];
+        const mainModel = result.report.models.find((model) => model.variant === 'fp32') ?? result.report.models[0];
+        const gpuxWarning = mainModel === undefined ? undefined : gpuxDynamicInputWarning(mainModel.inputs);
+        if (gpuxWarning !== undefined) lines.push('', `Note: ${gpuxWarning}`);
         const failed = result.report.validation.filter((entry) => entry.status === 'failed');
         if (failed.length > 0) lines.push('', `Validation failed for: ${failed.map((entry) => entry.path).join(', ')} (see conversion-report.json)`);
         process.stdout.write(lines.join('\n') + '\n');
+        for (const entry of failed) {
+          process.stderr.write(`error [${entry.code ?? 'VALIDATION_FAILED'}]: variant ${entry.variant} (${entry.path}) was left out${entry.node === undefined ? '' : ` (node ${entry.node})`}: ${entry.reason ?? 'validation failed'}\n`);
+        }
+        return variantsFailedExit(result.report);
       });
     });
+}
+
+/** Exit 12 when variants failed validation (the export and the other variants were written), else 0. */
+function variantsFailedExit(report: { validation: ReadonlyArray<{ status: string }> }): number {
+  return report.validation.some((entry) => entry.status === 'failed') ? EXIT_CODES.variantsFailed : EXIT_CODES.success;
 }

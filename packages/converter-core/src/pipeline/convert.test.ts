@@ -110,9 +110,10 @@ describe('convert', () => {
       name: 'source',
       version: '1.0.0',
       model: { source: './onnx/model.onnx', format: 'onnx' },
-      inputs: [{ name: 'x', type: 'float32', shape: ['batch_size', 4], required: true }],
-      outputs: [{ name: 'logits', type: 'float32', shape: ['batch_size', 3], labels: ['neg', 'neu', 'pos'] }],
-      runtime: { gpu: { backend: 'auto' } },
+      inputs: [{ name: 'x', type: 'float32', shape: [-1, 4], required: true }],
+      outputs: [{ name: 'logits', type: 'float32', shape: [-1, 3], labels: ['neg', 'neu', 'pos'] }],
+      runtime: { gpu: { memory: '1GB', backend: 'auto' } },
+      metadata: { symbolic_shapes: { inputs: { x: ['batch_size', 4] }, outputs: { logits: ['batch_size', 3] } } },
       preprocessing: { tokenizer: './tokenizer.json', max_length: 128 },
     });
     expect(gpux.description).toContain('LinearForSequenceClassification');
