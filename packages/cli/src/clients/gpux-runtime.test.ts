@@ -71,6 +71,31 @@ describe('the GPUX runtime (gpux 0.1.1) on gpux-convert output', () => {
       expect(existsSync(path.join(output, '.gpux', 'model_info.json'))).toBe(true);
     });
 
+    it('quantize and optimize take --static-shapes on an ONNX file: static output, validated at those sizes; an unknown dim name is a usage error', async () => {
+      const exported = path.join(scratch, 'bert-for-transforms');
+      expect((await runBuiltCli(['convert', source, '-o', exported, '--no-latency'])).exitCode).toBe(0);
+      const modelPath = path.join(exported, 'onnx', 'model.onnx');
+      const quantized = await runBuiltCli(['quantize', modelPath, '--mode', 'int8', '--static-shapes', 'batch_size=2,sequence_length=5', '-o', path.join(scratch, 'static_int8.onnx'), '--json']);
+      expect(quantized.exitCode).toBe(0);
+      const quantizeResult = JSON.parse(quantized.stdout.trim().split('\n').at(-1) as string) as { notes: string[]; validation: { passed: boolean; cases: Array<{ label: string }> } };
+      expect(quantizeResult.notes[0]).toContain('static shapes batch_size=2, sequence_length=5 fixed in the graph (every input dim is static)');
+      expect(quantizeResult.validation.passed).toBe(true);
+      expect(quantizeResult.validation.cases.every((entry) => entry.label === 'static shapes')).toBe(true);
+      const ort = loadOnnxRuntime();
+      const session = await ort.InferenceSession.create(path.join(scratch, 'static_int8.onnx'));
+      const declared = (session.inputMetadata as Array<{ name: string; shape?: Array<number | string> }>).map((input) => input.shape);
+      await session.release();
+      expect(declared).toEqual([[2, 5], [2, 5], [2, 5]]);
+      const optimized = await runBuiltCli(['optimize', modelPath, '--level', 'O2', '--static-shapes', 'batch_size=1', '-o', path.join(scratch, 'static_o2.onnx'), '--json']);
+      expect(optimized.exitCode).toBe(0);
+      expect((JSON.parse(optimized.stdout.trim().split('\n').at(-1) as string) as { notes: string[] }).notes[0]).toContain('still dynamic: sequence_length');
+      const unknown = await runBuiltCli(['quantize', modelPath, '--static-shapes', 'seq_len=5']);
+      expect(unknown.exitCode).toBe(2);
+      expect(unknown.stderr).toContain('Its symbolic dims are: batch_size, sequence_length');
+      const malformed = await runBuiltCli(['quantize', modelPath, '--static-shapes', 'batch_size']);
+      expect(malformed.exitCode).toBe(2);
+    });
+
     it('--static-shapes output: `gpux build` passes and `gpux run` returns what onnxruntime-node returns (1e-4)', async () => {
       const output = path.join(scratch, 'bert-static');
       const run = await runBuiltCli(['convert', source, '-o', output, '--static-shapes', 'batch_size=1,sequence_length=6', '--quantize', 'int8', '--no-latency', '--json']);
