@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NX_NO_CLOUD=true NX_DAEMON=false NX_TUI=false
+# onnxruntime-node's postinstall would download CUDA libraries from outside the npm registry; its
+# script/install reads this variable (an `.npmrc` line does the same, but npm 11 warns about it).
+export ONNXRUNTIME_NODE_INSTALL=skip
 
 echo "==> npm packages"
 lock_hash=$(sha256sum package-lock.json | cut -c1-16)

@@ -13,7 +13,7 @@ const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
 const typescriptCompiler = path.join(repositoryRoot, 'node_modules', 'typescript', 'bin', 'tsc');
 
 function run(command: string, args: string[], cwd: string): string {
-  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_onnxruntime_node_install: 'skip' } });
+  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
 }
 
 describe('published packages', () => {
@@ -36,7 +36,6 @@ describe('published packages', () => {
     const project = path.join(scratch, 'consumer');
     fs.mkdirSync(project);
     fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-    fs.writeFileSync(path.join(project, '.npmrc'), 'onnxruntime-node-install=skip\n');
     run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs.values()], project);
   });
 
