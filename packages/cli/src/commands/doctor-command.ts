@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { inspectPythonEnvironment, type PythonEnvironmentReport } from '@gpux/converter-core';
 import type { Command } from 'commander';
+import { cliInvocation, withCliInvocation } from '../cli-invocation';
 import { EXIT_CODES } from '../exit-codes';
 import { requirementSets } from '../requirement-sets';
 import { runCommand } from '../run-command';
@@ -82,7 +83,15 @@ export function registerDoctorCommand(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (options: DoctorOptions) => {
       await runCommand(undefined, Boolean(options.json), async () => {
-        const report = await collectDoctorReport({ ...(options.cacheDir ? { cacheDirectory: options.cacheDir } : {}), ...(options.python ? { pythonExecutable: options.python } : {}) });
+        const collected = await collectDoctorReport({ ...(options.cacheDir ? { cacheDirectory: options.cacheDir } : {}), ...(options.python ? { pythonExecutable: options.python } : {}) });
+        // The fixes name this program as it can be typed here: `gpux-convert` when installed, its bin path from a clone.
+        const invocation = cliInvocation();
+        const report: DoctorReport = {
+          ...collected,
+          environments: collected.environments.map((environment) =>
+            environment.fixCommand === undefined ? environment : { ...environment, fixCommand: withCliInvocation(environment.fixCommand, invocation) },
+          ),
+        };
         process.stdout.write((options.json ? JSON.stringify(report) : formatDoctorReport(report)) + '\n');
         return report.ok ? EXIT_CODES.success : EXIT_CODES.pythonEnvironment;
       });
