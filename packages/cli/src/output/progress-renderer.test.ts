@@ -136,4 +136,20 @@ describe('ProgressRenderer (json and plain)', () => {
     renderer.handle({ type: 'phase-end', phase: 'export', durationMs: 1_500 });
     expect(stderr.output.split('\r\n').filter(Boolean)).toEqual(['[export] started', '[export] 0%', '[export] 10%', '[export] 20%', '[export] done in 1.5s']);
   });
+
+  it('reports labelled steps under the running phase in plain mode, not as phases of their own', () => {
+    const stderr = new FakeTerminalStream(80);
+    const renderer = new ProgressRenderer('plain', { stdout: new FakeTerminalStream(80), stderr });
+    for (const event of exportEvents.filter((entry) => entry.type !== 'message')) renderer.handle(event);
+    expect(stderr.output.split('\r\n').filter(Boolean)).toEqual([
+      '[export:pytorch] started',
+      '[export:pytorch] 0% (loading torch)',
+      '[export:pytorch] 10% (exporting model)',
+      '[export:pytorch] done in 4.2s, peak RSS 63.5 MiB',
+      '[validate:onnx/model.onnx] started',
+      '[validate:onnx/model.onnx] 50% (batch_size=1, sequence_length=8)',
+      '[validate:onnx/model.onnx] 100% (batch_size=2, sequence_length=16)',
+      '[validate:onnx/model.onnx] done in 0.3s',
+    ]);
+  });
 });

@@ -47,6 +47,8 @@ export class ProgressRenderer {
   private readonly multiBar: cliProgress.MultiBar | undefined;
   private readonly bars = new Map<string, LiveBar>();
   private readonly lastPlainPercent = new Map<string, number>();
+  /** Plain mode: the phases (keys) started and not yet ended, oldest first. */
+  private readonly openPlainKeys: string[] = [];
   private stopped = false;
 
   constructor(
@@ -127,12 +129,24 @@ export class ProgressRenderer {
 
   private handlePlain(event: ProgressEvent): void {
     const write = (line: string) => this.streams.stderr.write(line + '\n');
-    const key = phaseKey(event);
+    let key = phaseKey(event);
+    // As on a terminal, a labelled step of a running phase (`loading torch`) reports under that phase.
+    let step = '';
+    if ((event.type === 'percent' || event.type === 'bytes-progress') && event.label && !this.openPlainKeys.includes(key)) {
+      const running = this.openPlainKeys.findLast((open) => open === event.phase || open.startsWith(`${event.phase}:`));
+      if (running !== undefined) {
+        key = running;
+        step = ` (${event.label})`;
+      }
+    }
     switch (event.type) {
       case 'phase-start':
+        this.openPlainKeys.push(key);
         write(`[${key}] started`);
         break;
       case 'phase-end':
+        if (this.openPlainKeys.includes(key)) this.openPlainKeys.splice(this.openPlainKeys.lastIndexOf(key), 1);
+        this.lastPlainPercent.delete(key);
         write(`[${key}] done in ${(event.durationMs / 1000).toFixed(1)}s${event.peakRssBytes ? `, peak RSS ${formatBytes(event.peakRssBytes)}` : ''}`);
         break;
       case 'message':
@@ -142,10 +156,10 @@ export class ProgressRenderer {
       case 'bytes-progress': {
         const percent = eventPercent(event);
         if (percent === undefined) break;
-        const step = Math.floor(percent / 10) * 10;
-        if ((this.lastPlainPercent.get(key) ?? -1) >= step) break;
-        this.lastPlainPercent.set(key, step);
-        write(`[${key}] ${step}%${event.type === 'bytes-progress' ? ` (${formatBytes(event.transferredBytes)}${event.totalBytes ? ` of ${formatBytes(event.totalBytes)}` : ''})` : ''}`);
+        const tens = Math.floor(percent / 10) * 10;
+        if ((this.lastPlainPercent.get(key) ?? -1) >= tens) break;
+        this.lastPlainPercent.set(key, tens);
+        write(`[${key}] ${tens}%${event.type === 'bytes-progress' ? ` (${formatBytes(event.transferredBytes)}${event.totalBytes ? ` of ${formatBytes(event.totalBytes)}` : ''})` : step}`);
         break;
       }
     }
