@@ -83,7 +83,7 @@ describe('the GPUX runtime (gpux 0.1.1) on gpux-convert output', () => {
       expect(quantizeResult.validation.cases.every((entry) => entry.label === 'static shapes')).toBe(true);
       const ort = loadOnnxRuntime();
       const session = await ort.InferenceSession.create(path.join(scratch, 'static_int8.onnx'));
-      const declared = (session.inputMetadata as Array<{ name: string; shape?: Array<number | string> }>).map((input) => input.shape);
+      const declared = (session.inputMetadata as unknown as ReadonlyArray<{ name: string; shape?: ReadonlyArray<number | string> }>).map((input) => input.shape);
       await session.release();
       expect(declared).toEqual([[2, 5], [2, 5], [2, 5]]);
       const optimized = await runBuiltCli(['optimize', modelPath, '--level', 'O2', '--static-shapes', 'batch_size=1', '-o', path.join(scratch, 'static_o2.onnx'), '--json']);
