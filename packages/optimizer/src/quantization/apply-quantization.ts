@@ -3,6 +3,7 @@ import type { ModelProto } from '@gpux/converter-core';
 import { ensureOpsetImport, defaultOpsetVersion, QuantizationGraph } from './quantization-graph';
 import type { QuantizedIntegerType } from './quantization-math';
 import type { QuantizationFormat, QuantizationMode, SkippedNode } from './quantization-options';
+import { FUSED_QUANTIZABLE_OPS, rewriteFusedNode } from './rewrite-fused-nodes';
 import { rewriteInt8Node } from './rewrite-int8-nodes';
 import { rewriteMatMulNBits } from './rewrite-matmul-nbits';
 import { nodeIdentifier, selectQuantizableNodes, type NodeSelection } from './select-quantizable-nodes';
@@ -66,6 +67,7 @@ export function applyQuantization(model: ModelProto, plan: QuantizationPlan, bas
     }
     let rewritten = true;
     if (plan.mode === 'q4') rewriteMatMulNBits(graph, node, { blockSize: plan.blockSize, symmetric: plan.symmetric });
+    else if (FUSED_QUANTIZABLE_OPS.has(node.opType ?? '')) rewriteFusedNode(graph, node, settings);
     else rewritten = rewriteInt8Node(graph, node, settings);
     if (rewritten) {
       quantizedNodes.push({ name, opType: node.opType ?? '' });
@@ -75,6 +77,6 @@ export function applyQuantization(model: ModelProto, plan: QuantizationPlan, bas
     }
   });
   graph.finish();
-  if (plan.mode === 'q4' && quantizedNodes.length > 0) ensureOpsetImport(model, 'com.microsoft', 1);
+  if (quantizedNodes.length > 0 && (plan.mode === 'q4' || quantizedNodes.some((node) => FUSED_QUANTIZABLE_OPS.has(node.opType)))) ensureOpsetImport(model, 'com.microsoft', 1);
   return { quantizedNodes, skippedNodes: skipped, notes: [...new Set(notes)] };
 }

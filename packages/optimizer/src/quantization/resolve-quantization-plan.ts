@@ -41,6 +41,7 @@ export function resolveQuantizationPlan(options: QuantizeModelOptions, weightTyp
       ...(include === undefined ? {} : { nodesToQuantize: new Set(include) }),
       nodesToExclude: new Set(stringList(options.nodesToExclude, 'nodesToExclude') ?? []),
       opTypesToExclude: new Set(stringList(options.opTypesToExclude, 'opTypesToExclude') ?? []),
+      format: options.mode === 'static-int8' ? 'qdq' : (options.format ?? 'qoperator'),
     },
     keepInFloat: new Set(),
   };

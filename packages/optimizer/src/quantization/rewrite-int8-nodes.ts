@@ -27,7 +27,8 @@ export interface Int8RewriteSettings {
   notes: string[];
 }
 
-interface WeightEntry {
+/** A quantized initializer: its name, values and dims. */
+export interface WeightEntry {
   name: string;
   weight: QuantizedWeight;
   dims: number[];
@@ -40,7 +41,7 @@ function transpose2d(values: Float32Array, rows: number, columns: number): Float
 }
 
 /** Quantizes an initializer once per (axis, transpose, type); the float values are dropped right after. */
-function quantizedInitializer(graph: QuantizationGraph, tensor: TensorProto, axis: number | undefined, transpose: boolean, settings: Pick<Int8RewriteSettings, 'weightType' | 'reduceRange'>, symmetric?: boolean): WeightEntry {
+export function quantizedInitializer(graph: QuantizationGraph, tensor: TensorProto, axis: number | undefined, transpose: boolean, settings: Pick<Int8RewriteSettings, 'weightType' | 'reduceRange'>, symmetric?: boolean): WeightEntry {
   const tensorName = tensor.name ?? '';
   const key = `weight|${tensorName}|${String(axis)}|${String(transpose)}|${settings.weightType}|${String(symmetric)}`;
   return graph.once(key, () => {
@@ -58,7 +59,7 @@ function quantizedInitializer(graph: QuantizationGraph, tensor: TensorProto, axi
 }
 
 /** A scale (times `factor`) and zero point initializer pair of a weight, shaped `dims`. */
-function weightParameters(graph: QuantizationGraph, entry: WeightEntry, dims: number[], factor = 1): { scale: string; zeroPoint: string } {
+export function weightParameters(graph: QuantizationGraph, entry: WeightEntry, dims: number[], factor = 1): { scale: string; zeroPoint: string } {
   return graph.once(`params|${entry.name}|${dims.join(',')}|${factor}`, () => {
     const scales = factor === 1 ? entry.weight.scales : entry.weight.scales.map((value) => Math.fround(value * factor));
     const zeroType = entry.weight.zeroPoints instanceof Int8Array ? DataType.INT8 : DataType.UINT8;
@@ -70,7 +71,7 @@ function weightParameters(graph: QuantizationGraph, entry: WeightEntry, dims: nu
 }
 
 /** Outputs of `DynamicQuantizeLinear(x)`, created once per activation. */
-function dynamicActivation(graph: QuantizationGraph, input: string): { quantized: string; scale: string; zeroPoint: string } {
+export function dynamicActivation(graph: QuantizationGraph, input: string): { quantized: string; scale: string; zeroPoint: string } {
   return graph.once(`dynamic|${input}`, () => {
     const names = { quantized: graph.uniqueName(`${input}_quantized`), scale: graph.uniqueName(`${input}_scale`), zeroPoint: graph.uniqueName(`${input}_zero_point`) };
     graph.node('DynamicQuantizeLinear', [input], [names.quantized, names.scale, names.zeroPoint], `${input}_DynamicQuantizeLinear`);
@@ -101,7 +102,7 @@ function qdqActivation(graph: QuantizationGraph, input: string, settings: Int8Re
 }
 
 /** Table settings: uint8 with a zero point (shared by a Gather and a tied `MatMul(x, Transpose(table))`). */
-const TABLE_SETTINGS = { weightType: 'uint8', reduceRange: false } as const;
+export const TABLE_SETTINGS = { weightType: 'uint8', reduceRange: false } as const;
 
 /** `Transpose(perm [1, 0])` of a tensor, created once per tensor. */
 function transposedOnce(graph: QuantizationGraph, input: string): string {

@@ -2,19 +2,39 @@
 import type { NodeProto } from '@gpux/converter-core';
 import { getFloatAttribute, getIntAttribute } from '@gpux/converter-core';
 import type { QuantizationGraph } from './quantization-graph';
+import { FUSED_QUANTIZABLE_OPS, fusedNodeUnsupportedReason } from './rewrite-fused-nodes';
 import type { QuantizationMode, SkippedNode } from './quantization-options';
 
 /** The op types each mode rewrites when `opTypes` is not given. */
 export const DEFAULT_OP_TYPES: Readonly<Record<QuantizationMode, readonly string[]>> = {
-  int8: ['MatMul', 'Gemm', 'Conv', 'Gather'],
-  uint8: ['MatMul', 'Gemm', 'Conv', 'Gather'],
-  q8: ['MatMul', 'Gemm', 'Conv', 'Gather'],
+  int8: ['MatMul', 'Gemm', 'Conv', 'Gather', 'Attention', 'EmbedLayerNormalization'],
+  uint8: ['MatMul', 'Gemm', 'Conv', 'Gather', 'Attention', 'EmbedLayerNormalization'],
+  q8: ['MatMul', 'Gemm', 'Conv', 'Gather', 'Attention', 'EmbedLayerNormalization'],
   'static-int8': ['MatMul', 'Gemm', 'Conv', 'Gather'],
   q4: ['MatMul'],
 };
 
 /** Op types onnxruntime's quantizers handle that this quantizer leaves in float (listed in the report). */
 const KNOWN_UNSUPPORTED = new Set(['Attention', 'LSTM', 'GRU', 'RNN', 'ConvTranspose', 'EmbedLayerNormalization', 'Einsum', 'MultiHeadAttention']);
+
+/** Bytes of the float32 constant inputs of a node (what keeping it in float costs before quantization). */
+export function floatWeightBytes(graph: QuantizationGraph, node: NodeProto): number {
+  let bytes = 0;
+  for (const name of new Set(node.input)) {
+    const tensor = graph.floatInitializer(name);
+    if (tensor !== undefined) bytes += tensor.dims.reduce((product, dim) => product * Number(dim), 1) * 4;
+  }
+  return bytes;
+}
+
+/** The report line of a node of a type onnxruntime quantizes but this mode leaves in float. */
+function keptInFloatReason(graph: QuantizationGraph, node: NodeProto, mode: QuantizationMode): string {
+  const opType = node.opType ?? '';
+  const bytes = floatWeightBytes(graph, node);
+  const cost = bytes === 0 ? '' : `; its float32 weights (${bytes} bytes) stay float32`;
+  if (mode === 'q4' && FUSED_QUANTIZABLE_OPS.has(opType)) return `${opType} weights cannot be 4-bit: MatMulNBits has no fused ${opType} form (use int8/uint8 for QAttention / QEmbedLayerNormalization, or O1 so the projections stay MatMul)${cost}`;
+  return `${opType} is not quantized by ${mode} (kept in float)${cost}`;
+}
 
 /** The identifier of a node in reports and include/exclude lists: its name, or `<opType>_<index>`. */
 export function nodeIdentifier(node: NodeProto, index: number): string {
@@ -28,6 +48,8 @@ export interface NodeSelection {
   nodesToQuantize?: ReadonlySet<string>;
   nodesToExclude: ReadonlySet<string>;
   opTypesToExclude: ReadonlySet<string>;
+  /** The format the nodes are written in (fused nodes have a QOperator form only). @default 'qoperator' */
+  format?: 'qoperator' | 'qdq';
 }
 
 /** The outcome of {@link selectQuantizableNodes}. */
@@ -38,8 +60,9 @@ export interface SelectedNodes {
 }
 
 /** Why a node of a supported type cannot be rewritten, or undefined when it can. */
-export function unsupportedReason(graph: QuantizationGraph, node: NodeProto, mode: QuantizationMode): string | undefined {
+export function unsupportedReason(graph: QuantizationGraph, node: NodeProto, mode: QuantizationMode, format: 'qoperator' | 'qdq' = 'qoperator'): string | undefined {
   const opType = node.opType ?? '';
+  if (FUSED_QUANTIZABLE_OPS.has(opType) && mode !== 'q4') return fusedNodeUnsupportedReason(graph, node, format);
   if ((node.domain ?? '') !== '' && node.domain !== 'ai.onnx') return `operator domain ${node.domain ?? ''} is not quantized`;
   if (mode === 'q4' && opType !== 'MatMul') return 'q4 (MatMulNBits) rewrites MatMul nodes only';
   if (opType === 'Gather') {
@@ -79,7 +102,7 @@ export function selectQuantizableNodes(graph: QuantizationGraph, nodes: readonly
     const opType = node.opType ?? '';
     const name = nodeIdentifier(node, index);
     if (!selection.opTypes.has(opType)) {
-      if (KNOWN_UNSUPPORTED.has(opType)) skipped.push({ name, opType, reason: `${opType} is not quantized by ${selection.mode} (kept in float)` });
+      if (KNOWN_UNSUPPORTED.has(opType)) skipped.push({ name, opType, reason: keptInFloatReason(graph, node, selection.mode) });
       return;
     }
     if (selection.nodesToQuantize !== undefined && !selection.nodesToQuantize.has(name)) return;
@@ -93,7 +116,7 @@ export function selectQuantizableNodes(graph: QuantizationGraph, nodes: readonly
     }
     // A Gather of something other than a float table (shapes, indices, activations) is no weight op.
     if (opType === 'Gather' && graph.floatInitializer(node.input[0]) === undefined) return;
-    const reason = unsupportedReason(graph, node, selection.mode);
+    const reason = unsupportedReason(graph, node, selection.mode, selection.format);
     if (reason === undefined) selected.add(name);
     else skipped.push({ name, opType, reason });
   });
