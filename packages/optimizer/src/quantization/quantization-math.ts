@@ -67,9 +67,12 @@ export function clamp(value: number, min: number, max: number): number {
   return value < min ? min : value > max ? max : value;
 }
 
-/** Quantizes one value: `clamp(round(value / scale) + zeroPoint)`. */
+/**
+ * Quantizes one value: `clamp(round(value / scale) + zeroPoint)`. The quotient is rounded to float32
+ * first, as numpy divides float32 arrays in onnxruntime's quantizer, so .5 edges round the same way.
+ */
 export function quantizeValue(value: number, parameters: ScaleZeroPoint, range: IntegerRange): number {
-  return clamp(roundHalfToEven(value / parameters.scale) + parameters.zeroPoint, range.min, range.max);
+  return clamp(roundHalfToEven(Math.fround(value / parameters.scale)) + parameters.zeroPoint, range.min, range.max);
 }
 
 /** Min and max of the values (0 and 0 for none; NaN is skipped). */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { ModelProto } from '@gpux/converter-core';
-import { ensurePythonEnvironment, loadOnnxModel } from '@gpux/converter-core';
+import { ensurePythonEnvironment, loadOnnxModel, tensorToTypedArray } from '@gpux/converter-core';
 import { optimizeModel } from '../optimize-model';
 import { measureVariantAccuracy, runModelOnFeeds } from './measure-variant-accuracy';
 import { quantizeModel } from './quantize-model';
@@ -80,13 +80,21 @@ describe('quantizing an O2-fused BERT', () => {
     expect(result.quantizedNodes).toHaveLength(3 * LAYERS + LAYERS + 1);
     expect(result.keptInFloat).toEqual([]);
     expect(result.accuracy!.minCosineSimilarity).toBeGreaterThanOrEqual(0.999);
-    // The packed QKV weights are int8 with 7-bit range (as onnxruntime writes them), the tables uint8.
+    // The packed QKV weight is quantized as one [hidden, 3 * hidden] int8 tensor.
     const qkv = ours.graph!.initializer.find((tensor) => tensor.name === ours.graph!.node.find((node) => node.opType === 'QAttention')!.input[1]);
     expect(qkv?.dims.map(Number)).toEqual([HIDDEN, 3 * HIDDEN]);
 
     const referencePath = path.join(directory, 'onnxruntime_int8.onnx');
     const reference = await referenceQuantize(fusedPath, referencePath, 'QInt8');
     expect(reference.ops.QAttention).toBe(LAYERS);
+    // The same int8 QKV weights and scales as onnxruntime's (float32 division, round half to even).
+    const referenceModel = await loadOnnxModel(referencePath);
+    const qkvOf = (model: ModelProto, input: number): number[] => {
+      const attention = model.graph!.node.find((node) => node.opType === 'QAttention')!;
+      return [...tensorToTypedArray(model.graph!.initializer.find((tensor) => tensor.name === attention.input[input])!)].map(Number);
+    };
+    expect(qkvOf(ours, 1)).toEqual(qkvOf(referenceModel, 1));
+    expect(qkvOf(ours, 4)).toEqual(qkvOf(referenceModel, 4));
     const ourBytes = (await stat(oursPath)).size;
     expect(Math.abs(ourBytes / reference.bytes - 1)).toBeLessThanOrEqual(0.05);
     expect(ourBytes / result.inputBytes).toBeLessThanOrEqual(0.3);

@@ -4,8 +4,8 @@
  * checked against onnxruntime 1.32 on a fused BERT):
  * - `Attention(x, W, b, mask_index, past)` -> `DynamicQuantizeLinear(x)` +
  *   `QAttention(x_q, W_q, b, x_scale, W_scale, mask_index, x_zero_point, W_zero_point, past)`; the packed
- *   QKV weight is quantized with 7-bit range (onnxruntime passes `reduce_range=True` for it), per
- *   column with `perChannel`.
+ *   QKV weight is quantized like a MatMul weight (7-bit only with `reduceRange`: onnxruntime's
+ *   `reduce_range=True` for it is and-ed with the run's option), per column with `perChannel`.
  * - `EmbedLayerNormalization(ids, segment_ids, word, position, segment, gamma, beta, mask)` ->
  *   `QEmbedLayerNormalization` with the three tables and gamma/beta as uint8 with a zero point each,
  *   followed by their scales and zero points.
@@ -46,7 +46,7 @@ function rewriteAttention(graph: QuantizationGraph, node: NodeProto, settings: I
   const base = node.name ?? node.output[0]!;
   const tensor = graph.floatInitializer(node.input[1])!;
   const axis = settings.perChannel ? 1 : undefined;
-  const entry = quantizedInitializer(graph, tensor, axis, false, { weightType: settings.weightType, reduceRange: true });
+  const entry = quantizedInitializer(graph, tensor, axis, false, settings);
   const parameters = weightParameters(graph, entry, axis === undefined ? [] : [entry.dims[1]!]);
   const activation = dynamicActivation(graph, node.input[0]!);
   const inputs = [activation.quantized, entry.name, node.input[2]!, activation.scale, parameters.scale, node.input[3] ?? '', activation.zeroPoint, parameters.zeroPoint, node.input[4] ?? ''];
