@@ -54,6 +54,7 @@ export type {
   AccuracyBudget,
   CalibrationMethod,
   CalibrationOptions,
+  KeptInFloatCost,
   QuantizationFeeds,
   QuantizationFormat,
   QuantizationMode,

@@ -113,6 +113,18 @@ export interface SkippedNode {
   reason: string;
 }
 
+/** A node the accuracy budget kept in float, and what that costs in file size. */
+export interface KeptInFloatCost {
+  name: string;
+  opType: string;
+  /** Bytes of the float32 weights the node keeps (those a quantizer would replace; biases not counted). */
+  floatWeightBytes: number;
+  /** About how many bytes the file is larger than with the node quantized. */
+  extraBytes: number;
+  /** The accuracy loss of a variant with only this node quantized (1 - cosine, plus 1 when that alone broke the budget). */
+  loss?: number;
+}
+
 /** How a variant compares with the fp32 model (worst over outputs and cases). */
 export interface VariantAccuracy {
   minCosineSimilarity: number;
@@ -133,6 +145,8 @@ export interface QuantizationResult {
   skippedNodes: SkippedNode[];
   /** Nodes the accuracy budget put back to float. */
   keptInFloat: string[];
+  /** For each of `keptInFloat`, in the same order: its float32 weight bytes and what keeping it costs. */
+  keptInFloatCosts: KeptInFloatCost[];
   accuracy?: VariantAccuracy;
   /** True when the input was already quantized (and `onAlreadyQuantized: 'copy'` copied it). */
   alreadyQuantized: boolean;

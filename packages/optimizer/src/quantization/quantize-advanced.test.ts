@@ -100,6 +100,9 @@ describe('accuracy budget', () => {
     const output = path.join(directory, 'outlier_int8.onnx');
     const result = await quantizeModel(input, output, { mode: 'int8', accuracyBudget: { minCosineSimilarity: 0.99 } });
     expect(result.keptInFloat).toEqual(['sensitive']);
+    // The kept MatMul's [32, 32] float32 weight is 4096 bytes; int8 would hold it in 1024.
+    expect(result.keptInFloatCosts.map(({ name, opType, floatWeightBytes, extraBytes }) => ({ name, opType, floatWeightBytes, extraBytes }))).toEqual([{ name: 'sensitive', opType: 'MatMul', floatWeightBytes: 4096, extraBytes: 3072 }]);
+    expect(result.keptInFloatCosts[0]!.loss).toBeGreaterThan(0.1);
     expect(result.quantizedNodes.map((node) => node.name)).toEqual(['first', 'last']);
     expect(result.skippedNodes).toContainEqual({ name: 'sensitive', opType: 'MatMul', reason: 'kept in float by the accuracy budget' });
     expect(result.accuracy!.minCosineSimilarity).toBeGreaterThan(0.99);

@@ -111,6 +111,27 @@ describe('quantizing an O2-fused BERT', () => {
     expect(1 - ourAccuracy.minCosineSimilarity).toBeLessThanOrEqual((1 - referenceAccuracy.minCosineSimilarity) * 1.05);
   }, 300_000);
 
+  it('a tight accuracy budget keeps fused nodes in float and reports what each costs in bytes', async () => {
+    const full = await quantizeModel(fusedPath, path.join(directory, 'full_int8.onnx'), { mode: 'int8', validate: false });
+    const result = await quantizeModel(fusedPath, path.join(directory, 'budget_int8.onnx'), { mode: 'int8', accuracyBudget: { minCosineSimilarity: 0.99998 } });
+    expect(result.keptInFloat.length).toBeGreaterThan(0);
+    expect(result.accuracy!.minCosineSimilarity).toBeGreaterThanOrEqual(0.99998);
+    expect(result.keptInFloatCosts.map((cost) => cost.name)).toEqual(result.keptInFloat);
+    const fusedModel = await loadOnnxModel(fusedPath);
+    const embed = fusedModel.graph!.node.find((node) => node.opType === 'EmbedLayerNormalization')!;
+    const sizes = new Map(fusedModel.graph!.initializer.map((tensor) => [tensor.name ?? '', tensor.dims.reduce((product, dim) => product * Number(dim), 1) * 4]));
+    for (const cost of result.keptInFloatCosts) {
+      // Word, position and segment tables, gamma and beta; the packed QKV weight; a MatMul weight.
+      const expected = cost.opType === 'EmbedLayerNormalization' ? embed.input.slice(2, 7).reduce((total, name) => total + sizes.get(name)!, 0) : cost.opType === 'Attention' ? HIDDEN * 3 * HIDDEN * 4 : undefined;
+      if (expected !== undefined) expect(cost.floatWeightBytes).toBe(expected);
+      expect(cost.extraBytes).toBe((cost.floatWeightBytes / 4) * 3);
+    }
+    // The estimate matches the file: the budget variant is larger than the fully quantized one by about the sum.
+    const extra = result.keptInFloatCosts.reduce((total, cost) => total + cost.extraBytes, 0);
+    expect(Math.abs(result.outputBytes - full.outputBytes - extra) / extra).toBeLessThan(0.02);
+    expect(result.notes.join(' ')).toContain(`about ${extra} bytes more than fully quantized`);
+  }, 120_000);
+
   it('uint8 per channel gives QAttention one scale per packed QKV column and runs in onnxruntime-node', async () => {
     const outputPath = path.join(directory, 'ours_uint8_per_channel.onnx');
     const result = await quantizeModel(fusedPath, outputPath, { mode: 'uint8', perChannel: true });

@@ -7,10 +7,11 @@ import { ConversionError, drainEvents, forEachNode, forEachTensor, isExternalTen
 import { applyQuantization, type QuantizationPassResult, type QuantizationPlan } from './apply-quantization';
 import { calibrateActivations } from './calibrate-activations';
 import { detectQuantizedModel } from './detect-quantized-model';
+import { keptInFloatCosts } from './kept-in-float-cost';
 import { budgetViolations, measureVariantAccuracy, runModelOnFeeds } from './measure-variant-accuracy';
 import { QuantizationGraph } from './quantization-graph';
 import type { QuantizedIntegerType } from './quantization-math';
-import type { QuantizationFeeds, QuantizationResult, QuantizeModelCallOptions, QuantizeModelOptions, VariantAccuracy } from './quantization-options';
+import type { KeptInFloatCost, QuantizationFeeds, QuantizationResult, QuantizeModelCallOptions, QuantizeModelOptions, VariantAccuracy } from './quantization-options';
 import { resolveQuantizationPlan } from './resolve-quantization-plan';
 import { generateFeeds, openSession, sessionInputs } from './run-onnx-model';
 import { searchAccuracyBudget } from './search-accuracy-budget';
@@ -86,7 +87,7 @@ export async function* quantizeModelIter(inputPath: string, outputPath: string, 
     const note = `The input is already quantized (${found}); it was copied unchanged.`;
     yield { type: 'message', phase: 'quantize', level: 'warning', message: note };
     yield { type: 'phase-end', phase: 'quantize', label: options.mode, durationMs: Date.now() - started };
-    return { outputPath, mode: options.mode, format: options.mode === 'q4' ? 'matmulnbits' : (options.format ?? 'qoperator'), quantizedNodes: [], skippedNodes: [], keptInFloat: [], alreadyQuantized: true, inputBytes, outputBytes: await modelBytesOnDisk(outputPath), notes: [note] };
+    return { outputPath, mode: options.mode, format: options.mode === 'q4' ? 'matmulnbits' : (options.format ?? 'qoperator'), quantizedNodes: [], skippedNodes: [], keptInFloat: [], keptInFloatCosts: [], alreadyQuantized: true, inputBytes, outputBytes: await modelBytesOnDisk(outputPath), notes: [note] };
   }
   const plan = resolveQuantizationPlan(options, weightTypeForMode(model, options.mode));
   const ownWorkDirectory = options.workDirectory === undefined;
@@ -127,6 +128,7 @@ export async function* quantizeModelIter(inputPath: string, outputPath: string, 
     };
     let result = await runPass(outputPath, new Set());
     let keptInFloat: string[] = [];
+    let keptInFloatCostList: KeptInFloatCost[] = [];
     yield { type: 'message', phase: 'quantize', level: 'info', message: `Quantized ${result.pass.quantizedNodes.length} node(s)` };
     const budget = options.accuracyBudget;
     if (budget !== undefined && result.accuracy !== undefined && budgetViolations(result.accuracy, budget).length > 0) {
@@ -143,7 +145,9 @@ export async function* quantizeModelIter(inputPath: string, outputPath: string, 
       const search = yield* searchAccuracyBudget(result.pass.quantizedNodes.map((node) => node.name), budget, trial, options.maxNodesKeptInFloat ?? 32, signal);
       keptInFloat = search.keepInFloat;
       result = await runPass(outputPath, new Set(keptInFloat));
-      notes.push(`Kept ${keptInFloat.length} node(s) in float to meet the budget: ${keptInFloat.join(', ')}.`);
+      keptInFloatCostList = keptInFloatCosts(await loadOnnxModel(inputPath), keptInFloat, options.mode, plan.blockSize, new Map(search.sensitivity.map((entry) => [entry.name, entry.loss])));
+      const extra = keptInFloatCostList.reduce((total, cost) => total + cost.extraBytes, 0);
+      notes.push(`Kept ${keptInFloat.length} node(s) in float to meet the budget, about ${extra} bytes more than fully quantized: ${keptInFloatCostList.map((cost) => `${cost.name} (${cost.opType}, ${cost.floatWeightBytes} float32 weight bytes, +${cost.extraBytes})`).join(', ')}.`);
     }
     notes.push(...result.pass.notes);
     const skipped = result.pass.skippedNodes;
@@ -157,6 +161,7 @@ export async function* quantizeModelIter(inputPath: string, outputPath: string, 
       quantizedNodes: result.pass.quantizedNodes,
       skippedNodes: skipped,
       keptInFloat,
+      keptInFloatCosts: keptInFloatCostList,
       ...(result.accuracy === undefined ? {} : { accuracy: result.accuracy }),
       alreadyQuantized: false,
       inputBytes,
