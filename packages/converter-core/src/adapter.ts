@@ -6,6 +6,7 @@
  * the version it receives and refuses one it does not know, instead of failing deep inside a call.
  */
 import type { ProgressEvent } from './progress-event';
+import type { PythonScriptRunner } from './python/run-python-script';
 
 /** The version of this contract. Bumped on any breaking change of the types below. */
 export const ADAPTER_SPECIFICATION_VERSION = 'v1' as const;
@@ -115,6 +116,12 @@ export interface ExportRequest {
    * (their other dims vary as usual), so the static model can be validated against the source.
    */
   staticShapes?: Record<string, number>;
+  /**
+   * Warm Python workers to run the export on (a `PythonWorkerPool`): adapters pass it on as
+   * `runPythonScriptIter`'s `workers`. Optional in this version of the contract: an adapter that
+   * ignores it runs a one-shot child, which gives the same result, only slower.
+   */
+  pythonWorkers?: PythonScriptRunner;
   signal?: AbortSignal;
 }
 

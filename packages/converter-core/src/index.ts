@@ -21,7 +21,9 @@ export type {
 } from './adapter';
 export { bridgeModuleDirectory, resolvePackageDirectory } from './python/resolve-package-directory';
 export { runPythonScript, runPythonScriptIter } from './python/run-python-script';
-export type { PythonScriptResult, RunPythonScriptOptions } from './python/run-python-script';
+export type { PythonScriptResult, PythonScriptRunner, RunPythonScriptOptions } from './python/run-python-script';
+export { PythonWorkerPool } from './python/python-worker-pool';
+export type { PythonWorkerPoolOptions, PythonWorkerPoolStats } from './python/python-worker-pool';
 // ONNX model IO (src/onnx)
 export { loadOnnxModel, loadOnnxModelFromBuffer, onnxModelSourcePath } from './onnx/load-onnx-model';
 export type { LoadOnnxModelOptions, LoadOnnxModelFromBufferOptions } from './onnx/load-onnx-model';
@@ -104,6 +106,19 @@ export { defaultValidationDims, describeDims, dimExpressionValue, symbolicDimRol
 export type { SymbolicDimRole, ValidationDimsOptions } from './validation/default-validation-dims';
 export { convert, convertIter, conversionCacheOptions } from './pipeline/convert';
 export type { ConversionResult, ConvertCallbackOptions, ConvertOptions } from './pipeline/convert-options';
+export { convertBatch, convertBatchIter } from './pipeline/convert-batch';
+export { batchJobName, batchJobRecord, failureCode, isCompleteBatchJob, uniqueBatchJobNames } from './pipeline/batch-job-record';
+export type {
+  BatchDefaults,
+  BatchEvent,
+  BatchJob,
+  BatchJobFile,
+  BatchJobRecord,
+  BatchJobStatus,
+  BatchResult,
+  ConvertBatchOptions,
+} from './pipeline/batch-types';
+export { holdsConversionOutput } from './pipeline/output-staging';
 export type { ModelVariantStage, VariantResult, VariantStageInput } from './pipeline/model-variant-stage';
 export type { ConversionCacheLike } from './pipeline/conversion-cache-like';
 export type { FrameworkChoice } from './pipeline/select-adapter';

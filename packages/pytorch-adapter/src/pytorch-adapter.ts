@@ -97,6 +97,7 @@ async function* exportWithPytorch(request: ExportRequest, options: PytorchAdapte
     signal: request.signal,
     phase: 'export',
     requirementSetName: pytorchRequirements.name,
+    ...(request.pythonWorkers === undefined ? {} : { workers: request.pythonWorkers }),
   });
   const { architecture, ...rest } = run.result;
   return {

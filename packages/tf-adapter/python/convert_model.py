@@ -213,5 +213,16 @@ def handle(request, bridge):
     }
 
 
+def _clear_framework_state() -> None:
+    """Serve mode: drop Keras's global state (layer-name counters, graphs) between requests."""
+    keras = sys.modules.get("keras") or sys.modules.get("tf_keras")
+    if keras is None:
+        return
+    try:
+        keras.backend.clear_session()
+    except Exception:  # noqa: BLE001 - a Keras without clear_session keeps its state; results stay valid
+        pass
+
+
 if __name__ == "__main__":
-    run(handle)
+    run(handle, after_request=_clear_framework_state)

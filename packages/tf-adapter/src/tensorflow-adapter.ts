@@ -115,6 +115,7 @@ async function* exportTensorflowModel(
     signal: request.signal,
     phase: 'export',
     requirementSetName: requirements.name,
+    ...(request.pythonWorkers === undefined ? {} : { workers: request.pythonWorkers }),
   });
   const { result, peakRssBytes } = yield* iterator;
   const { unsupportedOperators, ...exported } = result;

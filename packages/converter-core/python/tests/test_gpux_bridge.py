@@ -183,3 +183,105 @@ def test_watched_script_dies_within_a_second_of_its_parent_being_killed(tmp_path
     middle.kill()
     middle.wait(timeout=10)
     assert _wait_gone(child_pid, 1.0)
+
+
+def _serve(tmp_path, script_text, parent_pid=None):
+    script = tmp_path / "serve.py"
+    script.write_text(script_text)
+    environment = dict(os.environ, PYTHONPATH=PYTHON_DIRECTORY, GPUX_BRIDGE_SERVE="1")
+    environment["GPUX_BRIDGE_PARENT_PID"] = str(parent_pid if parent_pid is not None else os.getpid())
+    return subprocess.Popen(
+        [sys.executable, "-u", str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment
+    )
+
+
+def _send(child, message):
+    child.stdin.write((json.dumps(message) + "\n").encode("utf-8"))
+    child.stdin.flush()
+
+
+def _read_until_outcome(child):
+    events = []
+    while True:
+        event = json.loads(child.stdout.readline())
+        events.append(event)
+        if event["type"] in ("result", "error"):
+            return events
+
+
+def test_serve_mode_answers_requests_in_turn_and_exits_on_eof(tmp_path):
+    child = _serve(tmp_path, SCRIPT)
+    assert json.loads(child.stdout.readline())["type"] == "ready"
+    _send(child, {"type": "request", "id": "a", "request": {"value": 2}})
+    first = _read_until_outcome(child)
+    _send(child, {"type": "request", "id": "b", "request": {"fail": "bridge"}})
+    second = _read_until_outcome(child)
+    _send(child, {"type": "request", "id": "c", "request": {"value": 5}})
+    third = _read_until_outcome(child)
+    assert first[0] == {"type": "progress", "phase": "export", "percent": 50.0, "message": "half way", "requestId": "a"}
+    assert first[-1]["result"] == {"doubled": 4} and first[-1]["requestId"] == "a"
+    assert first[-1]["peakRssBytes"] > 1024 * 1024 and first[-1]["rssBytes"] > 1024 * 1024
+    assert second[-1]["type"] == "error" and second[-1]["code"] == "INVALID_MODEL_FILE" and second[-1]["requestId"] == "b"
+    assert third[-1]["result"] == {"doubled": 10}
+    child.stdin.close()
+    assert child.wait(timeout=5) == gpux_bridge.PARENT_GONE_EXIT_CODE
+    stderr = child.stderr.read().decode("utf-8")
+    # Each request's stderr ends with its marker line, in order.
+    markers = [line for line in stderr.split("\n") if line.startswith(gpux_bridge.REQUEST_END_MARKER)]
+    assert markers == [gpux_bridge.REQUEST_END_MARKER + name for name in ("a", "b", "c")]
+    assert stderr.index("BridgeError") > stderr.index(markers[0]) and stderr.index("BridgeError") < stderr.index(markers[1])
+
+
+def test_serve_mode_forgets_modules_a_request_imported_from_outside_the_interpreter(tmp_path):
+    # Outside the script's folder (whose modules a worker keeps).
+    models = tmp_path.parent / (tmp_path.name + "-models")
+    models.mkdir()
+    script = """
+import sys
+from gpux_bridge import run
+
+def handle(request, bridge):
+    sys.path.insert(0, request["folder"])
+    import user_model
+    return {"value": user_model.VALUE, "json": "json" in sys.modules}
+
+run(handle)
+"""
+    child = _serve(tmp_path, script)
+    child.stdout.readline()
+    results = []
+    for value in (1, 2):
+        (models / "user_model.py").write_text("VALUE = %d\n" % (value * 11))
+        _send(child, {"type": "request", "id": str(value), "request": {"folder": str(models)}})
+        results.append(_read_until_outcome(child)[-1]["result"])
+    child.stdin.close()
+    child.wait(timeout=5)
+    # The second request imports its own copy of the model's module, not the first request's.
+    assert results == [{"value": 11, "json": True}, {"value": 22, "json": True}]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_serve_mode_worker_dies_with_its_parent_in_the_middle_of_a_request(tmp_path):
+    script = tmp_path / "hang.py"
+    script.write_text(HANGING_SCRIPT)
+    middle = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import json, os, subprocess, sys, time\n"
+            "env = dict(os.environ, GPUX_BRIDGE_PARENT_PID=str(os.getpid()), GPUX_BRIDGE_SERVE='1')\n"
+            "child = subprocess.Popen([sys.executable, '-u', sys.argv[1]], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)\n"
+            "child.stdin.write(b'{\"type\": \"request\", \"id\": \"r1\", \"request\": {}}\\n'); child.stdin.flush()\n"
+            "child.stdout.readline(); child.stdout.readline()\n"
+            "print(child.pid, flush=True)\n"
+            "time.sleep(120)\n",
+            str(script),
+        ],
+        stdout=subprocess.PIPE,
+        env=dict(os.environ, PYTHONPATH=PYTHON_DIRECTORY),
+    )
+    child_pid = int(middle.stdout.readline())
+    assert not _is_gone(child_pid)
+    middle.kill()
+    middle.wait(timeout=10)
+    assert _wait_gone(child_pid, 1.0)

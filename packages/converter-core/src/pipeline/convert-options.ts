@@ -1,6 +1,7 @@
 import type { ModelManager } from '@gpux/model-manager';
 import type { ConverterAdapter, ModelSource, PythonSettings, TensorSpec } from '../adapter';
 import type { ProgressCallback } from '../progress-event';
+import type { PythonScriptRunner } from '../python/run-python-script';
 import type { ConversionReport } from '../report/conversion-report';
 import type { ValidationTolerances } from '../validation/validation-tolerances';
 import type { ConversionCacheLike } from './conversion-cache-like';
@@ -45,6 +46,11 @@ export interface ConvertOptions {
   cache?: ConversionCacheLike;
   /** Ignore a cached result and convert again (the new result replaces it). @default false */
   force?: boolean;
+  /**
+   * Run the adapter's Python export on these warm workers (`new PythonWorkerPool()`) instead of a
+   * one-shot child; `convertBatchIter` passes its pool here. The result is the same. @default a one-shot child
+   */
+  pythonWorkers?: PythonScriptRunner;
   signal?: AbortSignal;
 }
 

@@ -169,6 +169,7 @@ export async function* convertIter(options: ConvertOptions): AsyncGenerator<Prog
       ...(options.python === undefined ? {} : { python: options.python }),
       referenceCaseCount: (options.validate ?? true) ? 2 : 0,
       ...(options.staticShapes === undefined ? {} : { staticShapes: options.staticShapes }),
+      ...(options.pythonWorkers === undefined ? {} : { pythonWorkers: options.pythonWorkers }),
       ...(signal === undefined ? {} : { signal }),
     };
     const exported = yield* runPhase(phases, 'export', adapter.name, () => adapter.export(request), (result) => result.peakRssBytes);

@@ -14,6 +14,12 @@ export async function isNonEmptyDirectory(directory: string): Promise<boolean> {
   return entries.length > 0;
 }
 
+/** True when `directory` holds an earlier gpux-convert result (its `conversion-report.json`), which a new run may replace. */
+export async function holdsConversionOutput(directory: string): Promise<boolean> {
+  const entries = await readdir(directory).catch(() => undefined);
+  return entries !== undefined && entries.includes('conversion-report.json');
+}
+
 /**
  * Throws `OUTPUT_EXISTS` when `directory` is not empty and `overwrite` is false.
  *

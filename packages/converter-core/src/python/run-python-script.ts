@@ -9,7 +9,7 @@ import { OutputTail } from './output-tail';
 import { PeakRssSampler } from './peak-rss-sampler';
 import type { BridgeErrorEvent } from './python-failure';
 import { errorFromBridgeEvent, errorFromExit } from './python-failure';
-import { bridgeModuleDirectory } from './resolve-package-directory';
+import { bridgeProgressEvents, buildBridgeEnvironment, parseBridgeEventLine, reportedPeakRss } from './bridge-protocol';
 import { spawnSupervised } from './spawn-supervised';
 
 /** How to run one bridge script. */
@@ -34,6 +34,20 @@ export interface RunPythonScriptOptions {
   phase?: ConversionPhase;
   /** Name of the requirement set the interpreter belongs to, for the fix in PYTHON_DEPENDENCY_MISSING (`gpux-convert setup <name>`). */
   requirementSetName?: string;
+  /**
+   * Run the script on a warm worker of this pool (a {@link PythonWorkerPool}) instead of a one-shot
+   * child: the interpreter, its imports and loaded frameworks are reused across calls. Errors,
+   * progress, timeout and cancellation behave as with a one-shot child. @default a one-shot child
+   */
+  workers?: PythonScriptRunner;
+}
+
+/**
+ * Something that runs bridge scripts: {@link PythonWorkerPool}, or a stand-in with the same method.
+ * `runIter` must behave as {@link runPythonScriptIter} does.
+ */
+export interface PythonScriptRunner {
+  runIter<T>(options: RunPythonScriptOptions): AsyncGenerator<ProgressEvent, PythonScriptResult<T>, void>;
 }
 
 /** What a script returned. */
@@ -70,7 +84,11 @@ export interface PythonScriptResult<T> {
 export async function* runPythonScriptIter<T>(
   options: RunPythonScriptOptions,
 ): AsyncGenerator<ProgressEvent, PythonScriptResult<T>, void> {
-  validateOptions(options);
+  checkBeforeStart(options);
+  if (options.workers !== undefined) {
+    const { workers, ...rest } = options;
+    return yield* workers.runIter<T>(rest);
+  }
   const phase = options.phase ?? 'export';
   const phaseIsFixed = options.phase !== undefined;
   const context = {
@@ -80,16 +98,6 @@ export async function* runPythonScriptIter<T>(
     timeoutMs: options.timeoutMs,
     stderrTail: '',
   };
-  if (options.signal?.aborted === true) {
-    throw new ConversionError('CANCELLED', `The Python script ${path.basename(options.scriptPath)} was cancelled before it started.`, {
-      details: { scriptPath: options.scriptPath },
-    });
-  }
-  if (!existsSync(options.scriptPath)) {
-    throw new ConversionError('INTERNAL_ERROR', `The Python script ${options.scriptPath} does not exist. Reinstall the package that ships it.`, {
-      details: { scriptPath: options.scriptPath },
-    });
-  }
 
   const startedAt = Date.now();
   const stderr = new OutputTail(8192);
@@ -98,20 +106,20 @@ export async function* runPythonScriptIter<T>(
   let errorEvent: BridgeErrorEvent | undefined;
 
   const onLine = (line: string): void => {
-    const event = parseEventLine(line);
+    const event = parseBridgeEventLine(line);
     if (event === undefined) {
       if (line.trim() !== '') stderr.append(`[stdout] ${line}\n`);
       return;
     }
     if (event.type === 'result') resultEvent = { result: event.result, peakRssBytes: event.peakRssBytes };
     else if (event.type === 'error') errorEvent = event as BridgeErrorEvent;
-    else for (const progressEvent of toProgressEvents(event, phase, phaseIsFixed)) channel.push(progressEvent);
+    else for (const progressEvent of bridgeProgressEvents(event, { phase, phaseIsFixed })) channel.push(progressEvent);
   };
 
   const child = spawnSupervised({
     command: options.pythonExecutable,
     args: ['-u', options.scriptPath],
-    env: buildEnvironment(options.env),
+    env: buildBridgeEnvironment(options.env),
     cwd: options.cwd,
     // One line (JSON.stringify never writes a newline); stdin stays open so the child's watchdog
     // sees EOF when this process dies (gpux_bridge.read_request).
@@ -134,8 +142,7 @@ export async function* runPythonScriptIter<T>(
     const exit = await child.exited;
     finished = true;
     sampler.stop();
-    const reportedPeak =
-      typeof resultEvent?.peakRssBytes === 'number' ? resultEvent.peakRssBytes : readPeak(errorEvent);
+    const reportedPeak = reportedPeakRss(resultEvent) ?? reportedPeakRss(errorEvent as Record<string, unknown> | undefined);
     const peakRssBytes = reportedPeak ?? sampler.peakRssBytes;
     const failureContext = { ...context, stderrTail: stderr.toString(), peakRssBytes };
     if (exit.spawnError !== undefined || exit.stopReason !== undefined) throw errorFromExit(exit, failureContext);
@@ -181,7 +188,28 @@ export function runPythonScript<T>(
   return drainEvents(runPythonScriptIter<T>(options), options.onProgress);
 }
 
-function validateOptions(options: RunPythonScriptOptions): void {
+/**
+ * The checks every runner makes before it starts a script: valid options, a signal not yet aborted,
+ * a script that exists.
+ *
+ * @throws TypeError / RangeError for bad options; ConversionError `CANCELLED` (already aborted) or
+ * `INTERNAL_ERROR` (no such script).
+ */
+export function checkBeforeStart(options: RunPythonScriptOptions): void {
+  validateRunPythonScriptOptions(options);
+  if (options.signal?.aborted === true) {
+    throw new ConversionError('CANCELLED', `The Python script ${path.basename(options.scriptPath)} was cancelled before it started.`, {
+      details: { scriptPath: options.scriptPath },
+    });
+  }
+  if (!existsSync(options.scriptPath)) {
+    throw new ConversionError('INTERNAL_ERROR', `The Python script ${options.scriptPath} does not exist. Reinstall the package that ships it.`, {
+      details: { scriptPath: options.scriptPath },
+    });
+  }
+}
+
+function validateRunPythonScriptOptions(options: RunPythonScriptOptions): void {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`options must be an object, received ${String(options)}`);
   }
@@ -194,64 +222,4 @@ function validateOptions(options: RunPythonScriptOptions): void {
   if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) {
     throw new RangeError(`timeoutMs must be a positive number of milliseconds, received ${String(options.timeoutMs)}`);
   }
-}
-
-function buildEnvironment(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
-  const merged: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  const existing = merged.PYTHONPATH;
-  const bridgeDirectory = bridgeModuleDirectory();
-  merged.PYTHONPATH = existing !== undefined && existing !== '' ? `${bridgeDirectory}${path.delimiter}${existing}` : bridgeDirectory;
-  merged.PYTHONUNBUFFERED = '1';
-  merged.GPUX_BRIDGE_PARENT_PID = String(process.pid);
-  merged.PYTHONIOENCODING = 'utf-8';
-  return merged;
-}
-
-type BridgeEvent = { type: string } & Record<string, unknown>;
-
-/** Parses one stdout line; tolerates noise printed before the event on the same line. */
-function parseEventLine(line: string): BridgeEvent | undefined {
-  const trimmed = line.trim();
-  if (trimmed === '') return undefined;
-  const candidates = [trimmed];
-  const embedded = trimmed.indexOf('{"type"');
-  if (embedded > 0) candidates.push(trimmed.slice(embedded));
-  for (const candidate of candidates) {
-    if (!candidate.startsWith('{')) continue;
-    try {
-      const parsed: unknown = JSON.parse(candidate);
-      if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { type?: unknown }).type === 'string') {
-        return parsed as BridgeEvent;
-      }
-    } catch {
-      // Not an event: noise that reached stdout.
-    }
-  }
-  return undefined;
-}
-
-const phases = new Set<string>(['setup', 'resolve', 'download', 'detect', 'export', 'validate', 'optimize', 'quantize', 'write']);
-
-function toProgressEvents(event: BridgeEvent, defaultPhase: ConversionPhase, phaseIsFixed: boolean): ProgressEvent[] {
-  const events: ProgressEvent[] = [];
-  const message = typeof event.message === 'string' ? event.message : undefined;
-  if (event.type === 'progress') {
-    const phase =
-      !phaseIsFixed && typeof event.phase === 'string' && phases.has(event.phase) ? (event.phase as ConversionPhase) : defaultPhase;
-    if (typeof event.percent === 'number' && Number.isFinite(event.percent)) {
-      const percentEvent: ProgressEvent = { type: 'percent', phase, percent: Math.min(100, Math.max(0, event.percent)) };
-      if (message !== undefined) percentEvent.label = message;
-      events.push(percentEvent);
-    }
-    if (message !== undefined) events.push({ type: 'message', phase, level: 'info', message });
-  } else if (event.type === 'log' && message !== undefined) {
-    const level = event.level === 'debug' || event.level === 'warning' ? event.level : event.level === 'error' ? 'warning' : 'info';
-    events.push({ type: 'message', phase: defaultPhase, level, message });
-  }
-  return events;
-}
-
-function readPeak(event: BridgeErrorEvent | undefined): number | undefined {
-  const value = (event as { peakRssBytes?: unknown } | undefined)?.peakRssBytes;
-  return typeof value === 'number' ? value : undefined;
 }

@@ -45,6 +45,10 @@ export interface SupervisedChild {
   readonly exited: Promise<SupervisedChildExit>;
   /** Asks the child to stop: SIGTERM now, SIGKILL after the grace period. */
   stop(reason: StopReason): void;
+  /** Writes more text to stdin (with `keepStdinOpen`); false once stdin is closed or the child is gone. */
+  write(text: string): boolean;
+  /** Closes stdin: a child that watches it (gpux_bridge.py) then ends on its own. */
+  closeStdin(): void;
 }
 
 /** After the process exits, wait at most this long for grandchildren to release its pipes. */
@@ -166,5 +170,14 @@ export function spawnSupervised(options: SupervisedChildOptions): SupervisedChil
     }
   }
 
-  return { pid: child.pid, exited: exitedPromise, stop };
+  const write = (text: string): boolean => {
+    if (exited || child.stdin.destroyed || child.stdin.writableEnded) return false;
+    child.stdin.write(text);
+    return true;
+  };
+  const closeStdin = (): void => {
+    if (!child.stdin.destroyed && !child.stdin.writableEnded) child.stdin.end();
+  };
+
+  return { pid: child.pid, exited: exitedPromise, stop, write, closeStdin };
 }
