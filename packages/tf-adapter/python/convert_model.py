@@ -136,6 +136,7 @@ def handle(request, bridge):
     source_bytes = _source_bytes(request["sourcePath"])
     threshold = int(options.get("largeModelThresholdBytes") or LARGE_MODEL_BYTES)
     large_model = bool(options.get("largeModel")) or source_bytes > threshold
+    from function_inlining import nested_functions_inlined
     from tf_extra_ops import extra_tf_op_handlers
 
     common = {"large_model": large_model, "custom_op_handlers": extra_tf_op_handlers()}
@@ -153,7 +154,9 @@ def handle(request, bridge):
                                               int(options.get("externalWeightMinBytes") or lifted_weights.DEFAULT_MIN_BYTES))
         lifted_weights.remove_scratch(lifted)
     try:
-        with lifted_weights.weights_kept_out(lifted) if lifted is not None else contextlib.nullcontext():
+        # Lifting (entered last, so it runs first) swaps weights for Placeholders before grappler inlines.
+        with nested_functions_inlined(source.notes), \
+                lifted_weights.weights_kept_out(lifted) if lifted is not None else contextlib.nullcontext():
             model, _ = source.convert(opset, common)
         notes = list(source.notes)
         if lifted is not None:
