@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ModelProto, TensorProto } from '@gpux/converter-core';
-import { ConversionError, DataType, createTensor, isExternalTensor, loadOnnxModel, makeGraph, makeModel, makeNode, makeValueInfo, saveOnnxModel, tensorRawBytes, tensorToTypedArray } from '@gpux/converter-core';
+import { ConversionError, DataType, createTensor, float32ToFloat16Bits, isExternalTensor, loadOnnxModel, makeGraph, makeModel, makeNode, makeValueInfo, saveOnnxModel, tensorRawBytes, tensorToTypedArray } from '@gpux/converter-core';
 import { randomFloats, runOnnxModel } from '../passes/test-support/run-onnx-model';
 import { convertModelToFloat16 } from './convert-model-to-float16';
 import { convertToFloat16 } from './convert-to-float16';
@@ -131,5 +131,36 @@ describe('forEachFloat32Chunk', () => {
     expect(valuesClamped).toBe(2);
     expect(half).toMatchObject({ name: 't', dims: [2, 2], dataType: DataType.FLOAT16, docString: 'weights' });
     expect(Array.from(tensorToTypedArray(half) as Float32Array)).toEqual([1, 2 ** -24, 65504, Number.POSITIVE_INFINITY]);
+  });
+
+  test('toFloat16Tensor gives the same bits as converter-core float32ToFloat16Bits after clamping, over every exponent', () => {
+    // Every sign and exponent with 64 mantissas each (ties, subnormals, NaN payloads, infinities included).
+    const words = new Uint32Array(2 * 256 * 64);
+    let next = 0;
+    for (let sign = 0; sign < 2; sign += 1) {
+      for (let exponent = 0; exponent < 256; exponent += 1) {
+        for (let index = 0; index < 64; index += 1) {
+          const mantissa = index < 8 ? [0, 1, 0x1000, 0x3000, 0x1fff, 0x2000, 0x7fffff, 0x400000][index]! : (Math.imul(index, 2654435761) >>> 9) & 0x7fffff;
+          words[next++] = ((sign << 31) | (exponent << 23) | mantissa) >>> 0;
+        }
+      }
+    }
+    const values = new Float32Array(words.buffer);
+    const clamp = { minPositive: 5.96e-8, maxFinite: 65504 };
+    const { tensor, valuesClamped } = toFloat16Tensor(createTensor('w', 'float32', [values.length], values), clamp);
+    let expectedClamped = 0;
+    const expected = Array.from(values, (value) => {
+      const magnitude = Math.abs(value);
+      let result = value;
+      if (magnitude > 0 && magnitude < clamp.minPositive) result = Math.sign(value) * clamp.minPositive;
+      else if (magnitude > clamp.maxFinite && magnitude !== Number.POSITIVE_INFINITY) result = Math.sign(value) * clamp.maxFinite;
+      // NaN is left alone and not counted (the per-value loop this replaced counted NaN !== NaN as a clamp).
+      if (result !== value && !Number.isNaN(value)) expectedClamped += 1;
+      return float32ToFloat16Bits(result);
+    });
+    const actual = new Uint16Array(tensorRawBytes(tensor)!.slice().buffer);
+    expect(Array.from(actual)).toEqual(expected);
+    expect(valuesClamped).toBe(expectedClamped);
+    expect(valuesClamped).toBeGreaterThan(1000);
   });
 });
