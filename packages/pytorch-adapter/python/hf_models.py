@@ -12,7 +12,7 @@ from bridge_errors import BridgeError, invalid_model_file_error, looks_like_corr
 from export_plan import ExportPlan, TaskModule
 from io_detection import InputSpec, SizeSet, detect_modality, forward_parameters, model_facts
 from preflight import INPUT_SPEC_HINT, check_custom_code, read_config
-from heads import check_loaded_head, infer_task
+from heads import check_loaded_head, infer_task, unsupported_head_error
 from tasks import AUTO_CLASS_BY_TASK, CTC_AUTO_CLASS, SUPPORTED_TASKS, output_names_for_task
 
 def _auto_class(name: str):
@@ -65,6 +65,11 @@ def choose_task(config, requested: Optional[str]) -> str:
             f"or: {INPUT_SPEC_HINT}",
             {"task": task, "architecture": architecture, "supportedTasks": possible},
         )
+    if task == "text2text-generation" and not getattr(config, "is_encoder_decoder", False):
+        # AutoModelForSeq2SeqLM also lists audio LMs (AudioFlamingo3): their text path alone would drop the audio.
+        raise unsupported_head_error(architecture or str(getattr(config, "model_type", None)), "AutoModelForSeq2SeqLM", possible,
+                                     "the config is not an encoder-decoder (is_encoder_decoder is false), and exporting "
+                                     "its text decoder alone would drop its other inputs.")
     return task
 
 
@@ -134,8 +139,17 @@ def _standard_call(output_names: List[str], extra: Dict[str, Any]):
 def build_plans(model, task: str, facts: Dict[str, Any]) -> List[ExportPlan]:
     parameters = forward_parameters(model)
     modality = detect_modality(parameters)
-    if task == "automatic-speech-recognition" and "decoder_input_ids" in parameters:
-        return _seq2seq_plans(model, facts)
+    if task in ("automatic-speech-recognition", "text2text-generation") and "decoder_input_ids" in parameters:
+        from seq2seq_plans import seq2seq_plans
+
+        return seq2seq_plans(model, facts, audio=modality == "audio-features")
+    if task == "text2text-generation":
+        raise BridgeError(
+            "UNSUPPORTED_ARCHITECTURE",
+            f"{type(model).__name__} has no decoder_input_ids in its forward ({', '.join(parameters)}), so it cannot be "
+            f"exported as encoder_model + decoder_model + decoder_with_past_model. {INPUT_SPEC_HINT}",
+            {"task": task, "forwardParameters": parameters},
+        )
     if task == "text-generation-with-past":
         return [_with_past_plan(model, facts, parameters)]
     outputs = output_names_for_task(task)
@@ -226,43 +240,6 @@ def _output_cache(output):
         if value is not None:
             return value
     raise BridgeError("EXPORT_FAILED", "The model returned no key/value cache although use_cache=True was passed.")
-
-
-def _seq2seq_plans(model, facts) -> List[ExportPlan]:
-    mel_bins = int(facts.get("num_mel_bins") or 80)
-    frames = 2 * int(facts.get("max_source_positions") or 1500)
-    encoder = model.get_encoder()
-    encoder_specs = [InputSpec("input_features", "float32", ["batch_size", mel_bins, "encoder_sequence_length"])]
-    encoder_module = TaskModule(encoder, ["input_features"], lambda inner, inputs: [inner(**inputs).last_hidden_state])
-    dynamic_frames = _probe(encoder_module, encoder_specs, SizeSet("probe", {"batch_size": 1, "encoder_sequence_length": frames + 8}), facts)
-    if not dynamic_frames:
-        encoder_specs = [InputSpec("input_features", "float32", ["batch_size", mel_bins, frames])]
-    with torch.no_grad():
-        hidden = encoder(input_features=torch.zeros((1, mel_bins, frames))).last_hidden_state
-    encoder_length = "encoder_sequence_length / 2" if dynamic_frames else int(hidden.shape[1])
-    other_frames = frames + 16 if dynamic_frames else frames
-    encoder_plan = ExportPlan(
-        "encoder_model", encoder_module, encoder_specs, ["last_hidden_state"],
-        SizeSet("export", {"batch_size": 2, "encoder_sequence_length": frames}),
-        [SizeSet("", {"batch_size": 1, "encoder_sequence_length": frames}),
-         SizeSet("", {"batch_size": 2, "encoder_sequence_length": other_frames})], facts)
-
-    decoder_specs = [
-        InputSpec("input_ids", "int64", ["batch_size", "decoder_sequence_length"]),
-        InputSpec("encoder_hidden_states", "float32", ["batch_size", encoder_length, int(hidden.shape[2])]),
-    ]
-
-    def decoder_call(inner, inputs):
-        output = inner(encoder_outputs=(inputs["encoder_hidden_states"],), decoder_input_ids=inputs["input_ids"], use_cache=False)
-        return [output.logits]
-
-    half = int(hidden.shape[1])
-    decoder_plan = ExportPlan(
-        "decoder_model", TaskModule(model, ["input_ids", "encoder_hidden_states"], decoder_call), decoder_specs, ["logits"],
-        SizeSet("export", {"batch_size": 2, "decoder_sequence_length": 3, "encoder_sequence_length / 2": half}),
-        [SizeSet("", {"batch_size": 1, "decoder_sequence_length": 4, "encoder_sequence_length / 2": half}),
-         SizeSet("", {"batch_size": 2, "decoder_sequence_length": 9, "encoder_sequence_length / 2": half})], facts)
-    return [encoder_plan, decoder_plan]
 
 
 def model_config_for_yaml(facts: Dict[str, Any]) -> Dict[str, Any]:

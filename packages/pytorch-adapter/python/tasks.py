@@ -25,6 +25,7 @@ AUTO_CLASS_BY_TASK: Dict[str, str] = {
     "multiple-choice": "AutoModelForMultipleChoice",
     "semantic-segmentation": "AutoModelForSemanticSegmentation",
     "object-detection": "AutoModelForObjectDetection",
+    "text2text-generation": "AutoModelForSeq2SeqLM",
 }
 
 # Speech recognition has two Auto classes: encoder-decoder (Whisper) and CTC (Wav2Vec2).

@@ -33,7 +33,7 @@ interface HeadWalk {
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'gpux-pytorch-heads-'));
-  models = await makeTinyModels(path.join(root, 'models'), ['bert-multiple-choice', 'segformer', 'yolos', 'detr', 'bart', 'gpt2-double-heads']);
+  models = await makeTinyModels(path.join(root, 'models'), ['bert-multiple-choice', 'segformer', 'yolos', 'detr', 'bart', 'gpt2-double-heads', 'bert-pretraining']);
 }, 300_000);
 
 afterAll(async () => {
@@ -98,7 +98,10 @@ it('walks every Auto mapping of transformers: each listed head is exported as th
   expect(walk.exported['semantic-segmentation']).toContain('SegformerForSemanticSegmentation');
   expect(walk.exported['object-detection']).toEqual(expect.arrayContaining(['DetrForObjectDetection', 'YolosForObjectDetection']));
   expect(walk.exported['feature-extraction']).toContain('BertModel');
-  for (const head of ['BartForConditionalGeneration', 'T5ForConditionalGeneration', 'BertForPreTraining']) {
+  // Encoder-decoder text heads are exported whole (encoder_model + decoder_model + decoder_with_past_model).
+  expect(walk.exported['text2text-generation']).toEqual(expect.arrayContaining(['BartForConditionalGeneration', 'T5ForConditionalGeneration', 'MarianMTModel']));
+  // AutoModelForSeq2SeqLM also lists audio LMs whose config is no encoder-decoder: their text path alone would drop the audio.
+  for (const head of ['AudioFlamingo3ForConditionalGeneration', 'BertForPreTraining']) {
     expect(Object.values(walk.exported).flat()).not.toContain(head);
   }
   expect(walk.refused).toBeGreaterThan(100);
@@ -141,12 +144,12 @@ it.each([
   await expectValidated(result, 1e-4);
 }, 300_000);
 
-it('refuses BartForConditionalGeneration (text2text-generation) with UNSUPPORTED_ARCHITECTURE naming the head and the fix', async () => {
-  const error = await exportError('bart');
+it('refuses BertForPreTraining (a pre-training head) with UNSUPPORTED_ARCHITECTURE naming the head and the fix', async () => {
+  const error = await exportError('bert-pretraining');
   expect(error.code).toBe('UNSUPPORTED_ARCHITECTURE');
-  expect(error.message).toContain('text2text-generation head BartForConditionalGeneration');
+  expect(error.message).toContain('pre-training head BertForPreTraining');
   expect(error.message).toContain('--task feature-extraction');
-  expect(error.details).toMatchObject({ architecture: 'BartForConditionalGeneration', head: 'text2text-generation', fix: '--task feature-extraction' });
+  expect(error.details).toMatchObject({ architecture: 'BertForPreTraining', head: 'pre-training', fix: '--task feature-extraction' });
 }, 300_000);
 
 it('exports the backbone of a refused head when feature-extraction is asked for on purpose', async () => {

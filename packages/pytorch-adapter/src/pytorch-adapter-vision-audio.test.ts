@@ -65,10 +65,12 @@ it('exports ViT with its fixed image size and a dynamic batch', async () => {
   await expectValidated(result, 1e-4);
 }, 300_000);
 
-it('exports Whisper as encoder_model and decoder_model files that match PyTorch', async () => {
+it('exports Whisper as encoder_model, decoder_model and decoder_with_past_model files that match PyTorch', async () => {
   const result = await exportSource('whisper', { path: models.whisper!.path, kind: 'directory' });
   expect(result.task).toBe('automatic-speech-recognition');
-  expect(result.files.map((file) => file.name)).toEqual(['encoder_model', 'decoder_model']);
+  expect(result.files.map((file) => file.name)).toEqual(['encoder_model', 'decoder_model', 'decoder_with_past_model']);
+  // One decoder layer: its self-attention and cross-attention caches, as Optimum names them.
+  expect(result.files[2]?.inputs.map((input) => input.name)).toEqual(['input_ids', 'past_key_values.0.decoder.key', 'past_key_values.0.decoder.value', 'past_key_values.0.encoder.key', 'past_key_values.0.encoder.value']);
   expect(result.files[0]?.inputs[0]).toEqual({ name: 'input_features', dtype: 'float32', shape: ['batch_size', 16, 32] });
   expect(result.files[1]?.inputs.map((input) => input.name)).toEqual(['input_ids', 'encoder_hidden_states']);
   expect(result.files[1]?.outputs[0]?.shape).toEqual(['batch_size', 'decoder_sequence_length', 96]);

@@ -9,8 +9,11 @@ describe('taskFromArchitecture', () => {
     ['GPT2LMHeadModel', 'gpt2', 'text-generation-with-past'],
     ['WhisperForConditionalGeneration', 'whisper', 'automatic-speech-recognition'],
     ['BertModel', 'bert', 'feature-extraction'],
+    ['BartForConditionalGeneration', 'bart', 'text2text-generation'],
+    ['T5ForConditionalGeneration', 't5', 'text2text-generation'],
+    ['MarianMTModel', 'marian', 'text2text-generation'],
     // Heads with no exported task: no task rather than the backbone's.
-    ['BartForConditionalGeneration', 'bart', undefined],
+    ['BlipForConditionalGeneration', 'blip', undefined],
     ['GPT2DoubleHeadsModel', 'gpt2', undefined],
     ['ClvpModelForConditionalGeneration', 'clvp', undefined],
     ['BertForPreTraining', 'bert', undefined],

@@ -13,6 +13,7 @@ export const PYTORCH_TASKS = [
   'multiple-choice',
   'semantic-segmentation',
   'object-detection',
+  'text2text-generation',
 ] as const;
 
 /** A task the PyTorch adapter exports. */
@@ -35,6 +36,12 @@ const suffixes: Array<[string, PytorchTask]> = [
   ['ForObjectDetection', 'object-detection'],
 ];
 
+/** `model_type`s of encoder-decoder text models whose `...ForConditionalGeneration` (or `MarianMTModel`) is text2text-generation. */
+const textSeq2seqModelTypes = new Set([
+  't5', 'mt5', 'umt5', 'longt5', 'bart', 'mbart', 'marian', 'pegasus', 'pegasus_x', 'blenderbot', 'blenderbot-small',
+  'led', 'm2m_100', 'nllb-moe', 'plbart', 'fsmt', 'mvp', 'prophetnet', 'bigbird_pegasus', 'switch_transformers',
+]);
+
 /** `model_type`s of audio encoders whose `...ForSequenceClassification` classifies audio, not text. */
 const audioModelTypes = new Set([
   'wav2vec2',
@@ -55,8 +62,9 @@ const audioModelTypes = new Set([
  * Infers the export task from a transformers architecture class name, the way the Python side does
  * for classes no transformers Auto mapping lists (python/tasks.py): `BertForMaskedLM` -> `fill-mask`,
  * `GPT2LMHeadModel` -> `text-generation-with-past`, `Wav2Vec2ForSequenceClassification` (an audio
- * `modelType`) -> `audio-classification`, `BertForMultipleChoice` -> `multiple-choice`. A head it has
- * no task for (`BartForConditionalGeneration`, `GPT2DoubleHeadsModel`) gives `undefined`, never
+ * `modelType`) -> `audio-classification`, `BertForMultipleChoice` -> `multiple-choice`,
+ * `BartForConditionalGeneration` / `MarianMTModel` -> `text2text-generation`. A head it has
+ * no task for (`GPT2DoubleHeadsModel`, `BertForPreTraining`) gives `undefined`, never
  * `feature-extraction`: the export refuses such a head with UNSUPPORTED_ARCHITECTURE.
  *
  * @example
@@ -68,6 +76,9 @@ export function taskFromArchitecture(architecture: string | undefined, modelType
   if (architecture === undefined) return undefined;
   if (architecture.endsWith('ForConditionalGeneration') && (modelType === 'whisper' || modelType === 'speech_to_text')) {
     return 'automatic-speech-recognition';
+  }
+  if (modelType !== undefined && textSeq2seqModelTypes.has(modelType) && /(ForConditionalGeneration|MTModel)$/.test(architecture)) {
+    return 'text2text-generation';
   }
   // A bare backbone: `BertModel`, not a head class such as `GPT2DoubleHeadsModel` or `ClvpModelForConditionalGeneration`.
   const bare = architecture.endsWith('Model') && !architecture.includes('For') && !/Heads?Model$/.test(architecture);

@@ -1,6 +1,6 @@
 """Test fixture builders (used by make_tiny_models.py): tiny random-weight models of task heads that
-the exporter must keep (multiple choice, semantic segmentation, object detection) or refuse (an
-encoder-decoder text2text head, a head class no Auto mapping lists)."""
+the exporter must keep (multiple choice, semantic segmentation, object detection) or refuse (a
+pre-training head, a head class no Auto mapping lists), and a Bart whose backbone is exported on purpose."""
 
 from make_tiny_models import TEXT, _save as save
 
@@ -49,6 +49,12 @@ def bart(directory):
     return save(BartForConditionalGeneration(config), directory)
 
 
+def bert_pretraining(directory):
+    from transformers import BertConfig, BertForPreTraining
+
+    return save(BertForPreTraining(BertConfig(**TEXT)), directory)
+
+
 def gpt2_double_heads(directory):
     from transformers import GPT2Config, GPT2DoubleHeadsModel
 
@@ -58,5 +64,5 @@ def gpt2_double_heads(directory):
 
 HEAD_BUILDERS = {
     "bert-multiple-choice": bert_multiple_choice, "segformer": segformer, "yolos": yolos, "detr": detr, "bart": bart,
-    "gpt2-double-heads": gpt2_double_heads,
+    "gpt2-double-heads": gpt2_double_heads, "bert-pretraining": bert_pretraining,
 }

@@ -16,6 +16,8 @@ export interface TinyModel {
   module?: string;
   prompt?: number[];
   greedyTokens?: number[];
+  /** Encoder-decoder models: the first decoder input token. */
+  decoderStartTokenId?: number;
   /** bert-qa: bytes of its weights (float32). */
   weightBytes?: number;
 }
