@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { cliVersion } from './cli-version';
+import { registerBatchCommand } from './commands/batch-command';
 import { registerCacheCommands } from './commands/cache-commands';
 import { registerConvertCommand } from './commands/convert-command';
 import { registerDoctorCommand } from './commands/doctor-command';
@@ -8,6 +9,7 @@ import { registerPullCommand } from './commands/pull-command';
 import { registerTransformCommands } from './commands/transform-commands';
 import { registerValidateCommand } from './commands/validate-command';
 import { registerSetupCommand } from './commands/setup-command';
+import { registerWorkerCommand } from './commands/worker-command';
 import { exitCodeHelp } from './exit-codes';
 
 /**
@@ -27,6 +29,8 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .addHelpText('after', '\n' + exitCodeHelp());
   registerConvertCommand(program);
+  registerBatchCommand(program);
+  registerWorkerCommand(program);
   registerPullCommand(program);
   registerInspectCommand(program);
   registerValidateCommand(program);

@@ -20,6 +20,8 @@ export const EXIT_CODES = {
   resources: 11,
   /** The export and the other variants were written; one or more variants failed validation and were left out. */
   variantsFailed: 12,
+  /** `batch`: one or more models of the batch failed (the others were converted; see batch-report.json). */
+  batchFailed: 13,
   cancelled: 130,
 } as const;
 
@@ -75,6 +77,7 @@ export function exitCodeHelp(): string {
     '  10   network error',
     '  11   out of memory or timed out',
     '  12   some variants failed validation: the export and the other variants were written (see the report)',
+    '  13   batch: some models failed; the others were converted (see batch-report.json)',
     '  130  cancelled (Ctrl-C)',
   ].join('\n');
 }

@@ -2,7 +2,6 @@ import { ConversionError } from '@gpux/converter-core';
 import { RegistryError } from '@gpux/model-manager';
 import { withCliInvocation } from './cli-invocation';
 import { exitCodeForError } from './exit-codes';
-import type { ProgressRenderer } from './output/progress-renderer';
 
 /** What a command body receives. */
 export interface CommandContext {
@@ -14,7 +13,7 @@ export interface CommandContext {
  * failure as `error [CODE]: message` (or a JSON line with `--json`), and sets the exit code.
  */
 export async function runCommand(
-  renderer: ProgressRenderer | undefined,
+  renderer: { log(line: string): void; stop(): void } | undefined,
   json: boolean,
   body: (context: CommandContext) => Promise<number | void>,
 ): Promise<void> {

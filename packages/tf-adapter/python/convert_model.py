@@ -52,8 +52,12 @@ def _load_source(request, bridge):
 
         return TfliteSource(path, options)
     if fmt == "tfjs":
-        from lite_sources import TfjsSource
+        from lite_sources import TfjsSource, _read_model_json
+        from tfjs_layers_source import TfjsLayersSource, is_layers_model
 
+        model = _read_model_json(path)
+        if is_layers_model(model):
+            return TfjsLayersSource(path, model, options, request["workDirectory"], bool(request.get("trustRemoteCode")))
         return TfjsSource(path, options, request["workDirectory"])
     raise BridgeError("UNSUPPORTED_FORMAT", f"@gpux/tf-adapter does not handle format '{fmt}'.")
 

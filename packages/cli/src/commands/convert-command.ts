@@ -1,6 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { convertIter, gpuxDynamicInputWarning, type ConvertOptions } from '@gpux/converter-core';
+import { convertIter, gpuxDynamicInputWarning, holdsConversionOutput, type ConvertOptions } from '@gpux/converter-core';
 import { ConversionCache } from '@gpux/model-manager';
 import { Option, type Command } from 'commander';
 import { createAdapters } from '../conversion/create-adapters';
@@ -46,13 +45,6 @@ interface ConvertCliOptions {
   latencyRuns: number;
 }
 
-/** A non-empty directory that holds a previous gpux-convert result may be replaced without --overwrite. */
-async function replacesPreviousOutput(directory: string): Promise<boolean> {
-  const entries = await readdir(directory).catch(() => undefined);
-  if (entries === undefined || entries.length === 0) return false;
-  return stat(path.join(directory, 'conversion-report.json')).then((info) => info.isFile(), () => false);
-}
-
 /** `gpux-convert convert <source>`: export, validate, optimize, quantize, report. */
 export function registerConvertCommand(program: Command): void {
   program
@@ -87,7 +79,7 @@ export function registerConvertCommand(program: Command): void {
         const variants = createVariantStages(options.optimize, options.quantize ?? []);
         const cache = new ConversionCache(options.cacheDir === undefined ? {} : { directory: options.cacheDir });
         const outputDirectory = options.output === undefined ? undefined : path.resolve(options.output);
-        const overwrite = options.overwrite === true || (outputDirectory !== undefined && (await replacesPreviousOutput(outputDirectory)));
+        const overwrite = options.overwrite === true || (outputDirectory !== undefined && (await holdsConversionOutput(outputDirectory)));
         const tolerances = { ...(options.atol === undefined ? {} : { atol: options.atol }), ...(options.rtol === undefined ? {} : { rtol: options.rtol }) };
         const convertOptions: ConvertOptions = {
           source,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ConversionReport, ValidationReport } from '@gpux/converter-core';
 import { readVocabSize } from '../read-vocab-size';
 import { formatBytes } from './progress-renderer';
+import { formatTable } from './format-table';
 import { measureLatency, type LatencyMeasurement } from './measure-latency';
 
 /** Accuracy figures of one model file, worst case over validation cases and outputs. */
@@ -111,9 +112,7 @@ export function formatSummaryTable(summaries: readonly ModelSummary[]): string {
     summary.accuracy.minArgmaxAgreement === undefined ? '-' : `${(summary.accuracy.minArgmaxAgreement * 100).toFixed(1)}%`,
     summary.latency !== undefined ? `${summary.latency.medianMs.toFixed(2)} ms` : summary.latencyError !== undefined ? 'n/a (see below)' : '-',
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
-  const lines = [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
+  const lines = formatTable(header, rows);
   const shapes = summaries.find((summary) => summary.latency !== undefined)?.latency?.inputShapes;
   if (shapes !== undefined) {
     lines.push(`latency: onnxruntime-node CPU, median of ${summaries.find((summary) => summary.latency)?.latency?.runs ?? 0} runs, inputs ${Object.entries(shapes).map(([name, shape]) => `${name}[${shape.join('x')}]`).join(' ')}`);
