@@ -73,3 +73,10 @@ export function parseStaticShapesOption(value: string): Record<string, number> {
     throw new InvalidArgumentError((error as Error).message.replace(/^--static-shapes:? ?/, ''));
   }
 }
+
+/** Parses `--min-cosine`: a cosine similarity in (0, 1]. */
+export function parseCosineSimilarity(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number <= 0 || number > 1) throw new InvalidArgumentError(`expected a cosine similarity above 0 and at most 1, received "${value}".`);
+  return number;
+}

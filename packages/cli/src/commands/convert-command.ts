@@ -8,6 +8,7 @@ import { createVariantStages } from '../conversion/create-variant-stages';
 import { createModelManagers } from '../create-model-managers';
 import { drainWithRenderer, writeJsonResult } from '../drain-with-renderer';
 import { formatSummaryTable, summarizeConversion } from '../output/conversion-summary';
+import { describeAccuracyBudget } from '../output/describe-accuracy-budget';
 import { ProgressRenderer } from '../output/progress-renderer';
 import {
   parseFramework,
@@ -16,6 +17,7 @@ import {
   parsePositiveInteger,
   parseQuantizationModes,
   parseStaticShapesOption,
+  parseCosineSimilarity,
   type OptimizationLevel,
   type QuantizationMode,
 } from '../parse-option-values';
@@ -30,6 +32,7 @@ interface ConvertCliOptions {
   optimize?: OptimizationLevel;
   quantize?: QuantizationMode[];
   staticShapes?: Record<string, number>;
+  minCosine?: number;
   atol?: number;
   rtol?: number;
   validate: boolean;
@@ -59,6 +62,7 @@ export function registerConvertCommand(program: Command): void {
     .option('--optimize <level>', 'graph optimization level O0..O4 (Optimum\'s meaning: O1 basic, O2 + transformer fusions, O3 + approximate GELU, O4 + fp16)', parseOptimizationLevel)
     .option('--quantize <modes>', 'comma list of variants: int8, uint8, q8 (model_quantized), fp16, q4', parseQuantizationModes)
     .option('--static-shapes <dims>', 'fix symbolic dims in the graph and every variant, e.g. batch_size=1,sequence_length=128 (validated at exactly those sizes; GPUX 0.1.1 and TensorRT/CoreML need static inputs)', parseStaticShapesOption)
+    .option('--min-cosine <n>', 'accuracy budget of int8/uint8/q8/q4 variants: least cosine similarity to fp32 (default 0.99, q4 0.98); lower keeps fewer nodes in fp32, so smaller files', parseCosineSimilarity)
     .option('--atol <n>', 'absolute tolerance of the export\'s validation (default 1e-4)', parseNonNegativeNumber)
     .option('--rtol <n>', 'relative tolerance of the export\'s validation (default 1e-3)', parseNonNegativeNumber)
     .option('--no-validate', 'skip validation against the source framework and of the variants')
@@ -76,7 +80,7 @@ export function registerConvertCommand(program: Command): void {
       const json = Boolean(options.json);
       const renderer = new ProgressRenderer(ProgressRenderer.chooseMode(json));
       await runCommand(renderer, json, async ({ signal }) => {
-        const variants = createVariantStages(options.optimize, options.quantize ?? []);
+        const variants = createVariantStages(options.optimize, options.quantize ?? [], options.minCosine === undefined ? {} : { minCosineSimilarity: options.minCosine });
         const cache = new ConversionCache(options.cacheDir === undefined ? {} : { directory: options.cacheDir });
         const outputDirectory = options.output === undefined ? undefined : path.resolve(options.output);
         const overwrite = options.overwrite === true || (outputDirectory !== undefined && (await holdsConversionOutput(outputDirectory)));
@@ -133,6 +137,8 @@ export function registerConvertCommand(program: Command): void {
         ];
         const mainModel = result.report.models.find((model) => model.variant === 'fp32') ?? result.report.models[0];
         const gpuxWarning = mainModel === undefined ? undefined : gpuxDynamicInputWarning(mainModel.inputs);
+        const budgetLines = describeAccuracyBudget(result.report);
+        if (budgetLines.length > 0) lines.push('', ...budgetLines);
         if (gpuxWarning !== undefined) lines.push('', `Note: ${gpuxWarning}`);
         const failed = result.report.validation.filter((entry) => entry.status === 'failed');
         if (failed.length > 0) lines.push('', `Validation failed for: ${failed.map((entry) => entry.path).join(', ')} (see conversion-report.json)`);

@@ -8,7 +8,7 @@ import { drainWithRenderer, writeJsonResult } from '../drain-with-renderer';
 import { EXIT_CODES } from '../exit-codes';
 import { formatValidationReport } from '../output/format-validation-report';
 import { formatBytes, ProgressRenderer } from '../output/progress-renderer';
-import { parseOptimizationLevel, parseQuantizationModes, parseStaticShapesOption, type OptimizationLevel, type QuantizationMode } from '../parse-option-values';
+import { parseCosineSimilarity, parseOptimizationLevel, parseQuantizationModes, parseStaticShapesOption, type OptimizationLevel, type QuantizationMode } from '../parse-option-values';
 import { readVocabSize } from '../read-vocab-size';
 import { runCommand } from '../run-command';
 
@@ -119,7 +119,8 @@ export function registerTransformCommands(program: Command): void {
     .option('--static-shapes <dims>', 'fix symbolic dims in the output, e.g. batch_size=1,sequence_length=128 (validated at those sizes)', parseStaticShapesOption)
     .option('--no-validate', 'skip the comparison with the input model')
     .option('--json', 'one JSON event per line on stdout, the result object last')
-    .action(async (modelPath: string, options: TransformCliOptions & { mode: QuantizationMode }) => {
-      await runStageOnFile(() => createQuantizationStage(options.mode), modelPath, options);
+    .option('--min-cosine <n>', 'accuracy budget: least cosine similarity to the input (default 0.99, q4 0.98); lower keeps fewer nodes in fp32', parseCosineSimilarity)
+    .action(async (modelPath: string, options: TransformCliOptions & { mode: QuantizationMode; minCosine?: number }) => {
+      await runStageOnFile(() => createQuantizationStage(options.mode, undefined, options.minCosine === undefined ? {} : { minCosineSimilarity: options.minCosine }), modelPath, options);
     });
 }

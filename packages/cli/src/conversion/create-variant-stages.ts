@@ -13,11 +13,21 @@ export function createOptimizationStage(level: OptimizationLevel): ModelVariantS
   return createOptimizerStage({ level });
 }
 
+/** Options of the CLI's quantization stages. */
+export interface QuantizationStageChoices {
+  /**
+   * The accuracy budget (`--min-cosine`): the least cosine similarity to fp32 an integer variant
+   * may have. Lower trades accuracy for size (fewer nodes kept in float); the variant's validation
+   * uses the same bound. @default the mode's tolerance (0.99 for int8/uint8/q8, 0.98 for q4)
+   */
+  minCosineSimilarity?: number;
+}
+
 /** Builds one quantization or fp16 stage (`--quantize int8,fp16,...`), reading the stage `inputFrom` when given. */
-export function createQuantizationStage(mode: QuantizationMode, inputFrom?: string): ModelVariantStage {
+export function createQuantizationStage(mode: QuantizationMode, inputFrom?: string, choices: QuantizationStageChoices = {}): ModelVariantStage {
   const options = inputFrom === undefined ? {} : { inputFrom };
   if (mode === 'fp16') return createFloat16Stage(options);
-  return withAccuracyBudget(mode, inputFrom);
+  return withAccuracyBudget(mode, inputFrom, choices.minCosineSimilarity);
 }
 
 /**
@@ -26,9 +36,10 @@ export function createQuantizationStage(mode: QuantizationMode, inputFrom?: stri
  * `accuracyBudget`). The budget's check runs on generated token ids below the model's vocabulary size,
  * read from the embedding table when the stage runs.
  */
-function withAccuracyBudget(mode: Exclude<QuantizationMode, 'fp16'>, inputFrom: string | undefined): ModelVariantStage {
-  const budget = { minCosineSimilarity: QUANTIZATION_TOLERANCES[mode].minCosineSimilarity ?? 0.99 };
-  const template = createQuantizerStage(mode, { ...(inputFrom === undefined ? {} : { inputFrom }), accuracyBudget: budget });
+function withAccuracyBudget(mode: Exclude<QuantizationMode, 'fp16'>, inputFrom: string | undefined, minCosineSimilarity: number | undefined): ModelVariantStage {
+  const budget = { minCosineSimilarity: minCosineSimilarity ?? QUANTIZATION_TOLERANCES[mode].minCosineSimilarity ?? 0.99 };
+  const tolerances = minCosineSimilarity === undefined ? undefined : { ...QUANTIZATION_TOLERANCES[mode], minCosineSimilarity };
+  const template = createQuantizerStage(mode, { ...(inputFrom === undefined ? {} : { inputFrom }), accuracyBudget: budget, ...(tolerances === undefined ? {} : { tolerances }) });
   return {
     name: template.name,
     phase: template.phase,
@@ -38,7 +49,7 @@ function withAccuracyBudget(mode: Exclude<QuantizationMode, 'fp16'>, inputFrom: 
     ...(inputFrom === undefined ? {} : { inputFrom }),
     async *run(input) {
       const vocabSize = await embeddingVocabSize(input.modelPath);
-      const stage = createQuantizerStage(mode, { accuracyBudget: budget, ...(vocabSize === undefined ? {} : { vocabSize }) });
+      const stage = createQuantizerStage(mode, { accuracyBudget: budget, ...(vocabSize === undefined ? {} : { vocabSize }), ...(tolerances === undefined ? {} : { tolerances }) });
       return yield* stage.run(input);
     },
   };
@@ -48,10 +59,10 @@ function withAccuracyBudget(mode: Exclude<QuantizationMode, 'fp16'>, inputFrom: 
  * The variant stages of `--optimize` and `--quantize`: the optimized model first (O0 adds none), then
  * each quantized variant, derived from the optimized model when there is one (as Optimum does).
  */
-export function createVariantStages(level: OptimizationLevel | undefined, modes: readonly QuantizationMode[]): ModelVariantStage[] {
+export function createVariantStages(level: OptimizationLevel | undefined, modes: readonly QuantizationMode[], choices: QuantizationStageChoices = {}): ModelVariantStage[] {
   const stages: ModelVariantStage[] = [];
   const optimization = level === undefined || level === 'O0' ? undefined : createOptimizationStage(level);
   if (optimization !== undefined) stages.push(optimization);
-  for (const mode of modes) stages.push(createQuantizationStage(mode, optimization?.name));
+  for (const mode of modes) stages.push(createQuantizationStage(mode, optimization?.name, choices));
   return stages;
 }

@@ -67,6 +67,7 @@ export function createQuantizationStage(mode: QuantizationMode, options: Quantiz
           quantizedNodes: result.quantizedNodes.length,
           skippedNodes: result.skippedNodes,
           keptInFloat: result.keptInFloat,
+          keptInFloatCosts: result.keptInFloatCosts,
           accuracy: result.accuracy,
           inputBytes: result.inputBytes,
           outputBytes: result.outputBytes,
