@@ -10,6 +10,7 @@ import numpy as np
 
 from gpux_bridge import BridgeError
 from source_common import TensorflowSource, lookup_override, parse_shape_overrides, to_nhwc_if_needed
+from tfjs_graph_json import describe_changes, normalise_topology
 from tflite_custom_ops import describe_handlers, make_custom_op_handlers
 
 
@@ -121,7 +122,10 @@ class TfjsSource(TensorflowSource):
             raise BridgeError("UNSUPPORTED_FORMAT", f"{path} is a TF.js {fmt}; tf2onnx converts graph models only. Convert it with tensorflowjs_converter --output_format=tfjs_graph_model.")
         check_shards(path, model)
         patched = _restore_stripped_json_attrs(model["modelTopology"])
-        if patched or len(model["weightsManifest"]) > 1:
+        normalised = normalise_topology(model["modelTopology"])
+        if normalised:
+            self.notes.append(describe_changes(normalised))
+        if patched or normalised or len(model["weightsManifest"]) > 1:
             # tf2onnx reads weightsManifest[0] only and needs the attrs back: write a fixed copy
             # whose shard paths are absolute, in the work directory.
             directory = os.path.dirname(os.path.abspath(path))
@@ -172,6 +176,10 @@ class TfjsSource(TensorflowSource):
         for node in graph_def.node:
             if node.name in weights:
                 array = weights[node.name]
+                declared = tf.as_dtype(node.attr["dtype"].type) if node.attr["dtype"].type else None
+                if declared is not None and declared.is_numpy_compatible and declared != tf.string and array.dtype != declared.as_numpy_dtype:
+                    # TF.js has no int64: the converter stores int64 constants as int32 weights.
+                    array = array.astype(declared.as_numpy_dtype)
                 node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(array))
                 node.attr["dtype"].type = tf.as_dtype(array.dtype).as_datatype_enum
         graph = tf.Graph()
