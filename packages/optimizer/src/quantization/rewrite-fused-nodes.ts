@@ -32,6 +32,8 @@ export function fusedNodeUnsupportedReason(graph: QuantizationGraph, node: NodeP
     if (weight?.dims.length !== 2) return 'the packed QKV weight is not a 2-D float32 constant';
     if (graph.floatInitializer(node.input[2]) === undefined) return 'the QKV bias is not a float32 constant (QAttention needs one)';
     if (node.input.slice(5).some((name) => name !== '')) return 'QAttention takes no attention_bias, past_sequence_length or later inputs';
+    // Not checked against onnxruntime yet: decoder-with-past Attention keeps its float weights.
+    if ((node.input[4] ?? '') !== '' || node.output.length > 1) return 'Attention with past/present state is not quantized (QAttention with past is untested here)';
     return undefined;
   }
   if (opType === 'EmbedLayerNormalization') {
