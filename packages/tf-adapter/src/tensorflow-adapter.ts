@@ -55,7 +55,7 @@ function validateRequest(request: ExportRequest): void {
 
 /**
  * Creates the TensorFlow adapter: tf2onnx, run in the adapter's own managed Python environment,
- * for SavedModels, Keras (`.keras`, `.h5`), frozen graphs, TFLite and TF.js graph models. The
+ * for SavedModels, Keras (`.keras`, `.h5`), frozen graphs, TFLite and TF.js graph and layers models. The
  * export writes `model.onnx` into `outputDirectory` and reference inputs/outputs (from TensorFlow,
  * at two batch sizes where the batch is dynamic) into `workDirectory`.
  *
