@@ -18,6 +18,10 @@ else
   echo "node_modules matches package-lock.json"
 fi
 
+echo "==> redis-server (the Redis queue tests start their own, on a free port of 127.0.0.1)"
+command -v redis-server >/dev/null || (apt-get update && apt-get install -y redis-server)
+redis-server --version
+
 echo "==> build"
 npx nx run-many -t build --output-style=static
 

@@ -103,6 +103,7 @@ export function registerWorkerCommand(program: Command): void {
       });
       worker.on('error', (error) => renderer.log(`queue error: ${error.message}`));
       await worker.waitUntilReady();
+      if (json) process.stdout.write(JSON.stringify({ type: 'worker-ready', worker: workerId, queue: redactRedisUrl(options.queue), queueName: options.queueName, concurrency: options.concurrency }) + '\n');
       renderer.log(`worker ${workerId} is taking jobs from ${redactRedisUrl(options.queue)} (queue ${options.queueName}, ${String(options.concurrency)} at a time)`);
       await new Promise<void>((resolve) => {
         stopRunning = resolve;

@@ -66,7 +66,7 @@ export class BatchProgressRenderer {
       case 'batch-start':
         this.total = event.total;
         if (this.multiBar !== undefined) this.overall = this.multiBar.create(100, 0, { overall: true } satisfies Payload);
-        else this.write(`batch: ${String(event.total)} models, ${String(event.concurrency)} at a time`);
+        else this.write(`batch: ${String(event.total)} models${event.concurrency > 0 ? `, ${String(event.concurrency)} at a time` : ' on the queue'}`);
         break;
       case 'job-start': {
         const line: JobLine = { name: event.job, startedAt: Date.now(), phase: 'queued', percent: undefined, detail: event.source };

@@ -16,8 +16,9 @@ export interface CliRun {
 /** With `stdin`, that text is the child's standard input; else it has none. */
 export function runBuiltCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; stdin?: string; onSpawn?: (pid: number) => void; onStdout?: (chunk: string) => void } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [builtCliPath, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    if (options.stdin !== undefined) child.stdin?.end(options.stdin);
+    const child = spawn(process.execPath, [builtCliPath, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    // No `stdin`: the pipe closes at once, as /dev/null would read.
+    child.stdin.end(options.stdin ?? '');
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
