@@ -5,7 +5,7 @@ import { DataType, getIntAttribute, isExternalTensor, loadOnnxModel, makeGraph, 
 import { createQuantizationStage } from './create-quantization-stage';
 import type { QuantizationFeeds } from './quantization-options';
 import { quantizeModel } from './quantize-model';
-import { buildMlpModel, buildOutlierModel, normalGenerator, randomTensor, saveTestModel } from './test-support/quantization-test-models';
+import { buildMlpModel, buildOutlierModel, buildTiedEmbeddingModel, normalGenerator, randomTensor, saveTestModel } from './test-support/quantization-test-models';
 
 let directory: string;
 beforeAll(async () => {
@@ -47,6 +47,15 @@ describe('q4 (MatMulNBits)', () => {
     expect(quantized.opsetImport).toContainEqual({ domain: 'com.microsoft', version: 1 });
     expect(result.format).toBe('matmulnbits');
     expect(result.accuracy!.minCosineSimilarity).toBeGreaterThan(0.98);
+  });
+
+  it('leaves a tied lm_head MatMul(x, Transpose(table)) in float when a Gather keeps the table in float32', async () => {
+    const input = await saveTestModel(buildTiedEmbeddingModel(), directory, 'tied-q4.onnx');
+    const output = path.join(directory, 'tied_q4.onnx');
+    const result = await quantizeModel(input, output, { mode: 'q4', vocabSize: 60 });
+    expect(result.quantizedNodes).toEqual([]);
+    expect(result.skippedNodes).toContainEqual({ name: 'lm_head', opType: 'MatMul', reason: expect.stringContaining('tied embedding that a Gather keeps in float32 (7680 bytes)') as string });
+    expect(result.outputBytes).toBeLessThanOrEqual(result.inputBytes);
   });
 
   it('leaves Gemm in float and lists it (q4 rewrites MatMul only)', async () => {

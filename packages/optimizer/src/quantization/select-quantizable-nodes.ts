@@ -72,6 +72,10 @@ export function unsupportedReason(graph: QuantizationGraph, node: NodeProto, mod
   if (weight === undefined) return 'the weight (input 1) is not a float32 constant initializer';
   if (opType === 'MatMul') {
     if (weight.dims.length !== 2) return `the weight has rank ${weight.dims.length}; only 2-D MatMul weights are quantized`;
+    if (mode === 'q4' && graph.weightSource(node.input[1])?.transposed === true && graph.graph.node.some((other) => other.opType === 'Gather' && graph.floatInitializer(other.input[0]) === weight)) {
+      // q4 leaves Gathers in float: a 4-bit copy of a tied table would grow the file (GPT-2 O2: 106 -> 118 MB).
+      return `the weight is a tied embedding that a Gather keeps in float32 (${Number(weight.dims[0]) * Number(weight.dims[1]) * 4} bytes); a 4-bit copy would add to the file, not shrink it`;
+    }
     return undefined;
   }
   if (opType === 'Gemm') {
