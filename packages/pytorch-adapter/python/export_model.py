@@ -50,7 +50,8 @@ def _write_cases(plan, request, fixed: Dict[str, int], case_count: int) -> List[
         case = {"modelName": plan.name, "label": label, "inputs": {}, "outputs": {}}
         for kind, names, tensors in (("inputs", [s.name for s in plan.inputs], inputs), ("outputs", plan.output_names, outputs)):
             for name, tensor in zip(names, tensors):
-                array = tensor.detach().cpu().numpy()
+                # C order: a transposed view (CLIP's logits_per_image) would be saved Fortran-ordered.
+                array = numpy.ascontiguousarray(tensor.detach().cpu().numpy())
                 path = os.path.join(directory, f"{plan.name}.case{index}.{kind}.{name}.npy")
                 numpy.save(path, array)
                 case[kind][name] = {"path": path, "dtype": str(array.dtype).replace("bool", "bool"), "shape": list(array.shape)}
@@ -111,6 +112,7 @@ def handle(request: Dict[str, Any], bridge) -> Dict[str, Any]:
     files, cases, exporters, written = [], [], [], []
     for number, plan in enumerate(plans):
         bridge.progress("export", 10 + 80 * number / len(plans), f"exporting {plan.name}")
+        notes.extend(plan.notes)
         sample = make_inputs(plan.inputs, plan.export_sizes, plan.facts, seed=7)
         scratch = os.path.join(request["workDirectory"], f"onnx-{plan.name}")
         path, exporter, external = export_plan(plan, sample, scratch, opset, choice, notes, threshold)

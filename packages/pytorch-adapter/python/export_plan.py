@@ -40,3 +40,5 @@ class ExportPlan:
     exporters: List[str] = field(default_factory=lambda: ["dynamo", "torchscript"])
     # Names for symbolic output dims, by output name and axis, applied after export.
     output_dims: Dict[str, Dict[int, str]] = field(default_factory=dict)
+    # Notes for the conversion report (a size fixed in the graph and why).
+    notes: List[str] = field(default_factory=list)

@@ -152,6 +152,10 @@ def build_plans(model, task: str, facts: Dict[str, Any]) -> List[ExportPlan]:
         )
     if task == "text-generation-with-past":
         return [_with_past_plan(model, facts, parameters)]
+    if "input_ids" in parameters and "pixel_values" in parameters and task in ("feature-extraction", "zero-shot-image-classification"):
+        from text_image_plans import text_image_plan
+
+        return [text_image_plan(model, facts, parameters)]
     outputs = output_names_for_task(task)
     extra = {"use_cache": False} if "use_cache" in parameters else {}
     if modality == "text":
@@ -170,13 +174,25 @@ def build_plans(model, task: str, facts: Dict[str, Any]) -> List[ExportPlan]:
         module = TaskModule(model, ["pixel_values"], _standard_call(outputs, extra))
         other = size + 32
         dynamic = _probe(module, [spec], SizeSet("probe", {"batch_size": 1, "height": other, "width": other}), facts)
+        notes = []
+        if dynamic:
+            from io_detection import make_inputs
+            from spatial_probe import exported_graph_accepts
+
+            sample, larger = (make_inputs([spec], SizeSet("probe", {"batch_size": 2, "height": side, "width": side}), facts, seed=0)[0]
+                              for side in (size, other))
+            dynamic, why = exported_graph_accepts(module, sample, larger)
+            if not dynamic:
+                notes.append(f"model: height and width are fixed at the config's image size {size}x{size}: PyTorch runs "
+                             f"{type(model).__name__} at {other}x{other}, but the graph torch.export traces at {size}x{size} "
+                             f"does not ({why}).")
         if not dynamic:
             spec = InputSpec("pixel_values", "float32", ["batch_size", channels, size, size])
             other = size
         export = SizeSet("export", {"batch_size": 2, "height": size, "width": size})
         cases = [SizeSet("", {"batch_size": 1, "height": size, "width": size}),
                  SizeSet("", {"batch_size": 2, "height": other, "width": other})]
-        return [ExportPlan("model", module, [spec], outputs, export, cases, facts)]
+        return [ExportPlan("model", module, [spec], outputs, export, cases, facts, notes=notes)]
     if modality == "audio-waveform":
         spec = InputSpec("input_values", "float32", ["batch_size", "sequence_length"])
         module = TaskModule(model, ["input_values"], _standard_call(outputs, extra))

@@ -95,7 +95,8 @@ def _first(*values):
 
 
 def _image_size(config, preprocessor: Dict[str, Any]) -> Optional[int]:
-    size = getattr(config, "image_size", None)
+    # Multimodal configs (CLIP, BLIP) keep it in vision_config.
+    size = _first(getattr(config, "image_size", None), getattr(getattr(config, "vision_config", None), "image_size", None))
     if isinstance(size, (list, tuple)):
         size = size[0]
     if size is None:
@@ -124,7 +125,8 @@ def model_facts(config, model_directory: Optional[str]) -> Dict[str, Any]:
         "type_vocab_size": getattr(text_config, "type_vocab_size", None),
         "pad_token_id": getattr(text_config, "pad_token_id", None),
         "image_size": _image_size(config, preprocessor),
-        "num_channels": getattr(config, "num_channels", None),
+        "num_channels": _first(getattr(config, "num_channels", None),
+                               getattr(getattr(config, "vision_config", None), "num_channels", None)),
         "num_mel_bins": _first(getattr(config, "num_mel_bins", None), preprocessor.get("feature_size")),
         "sampling_rate": preprocessor.get("sampling_rate"),
         "max_source_positions": getattr(config, "max_source_positions", None),

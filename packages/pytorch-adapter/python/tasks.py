@@ -26,6 +26,7 @@ AUTO_CLASS_BY_TASK: Dict[str, str] = {
     "semantic-segmentation": "AutoModelForSemanticSegmentation",
     "object-detection": "AutoModelForObjectDetection",
     "text2text-generation": "AutoModelForSeq2SeqLM",
+    "zero-shot-image-classification": "AutoModelForZeroShotImageClassification",
 }
 
 # Speech recognition has two Auto classes: encoder-decoder (Whisper) and CTC (Wav2Vec2).

@@ -14,6 +14,7 @@ export const PYTORCH_TASKS = [
   'semantic-segmentation',
   'object-detection',
   'text2text-generation',
+  'zero-shot-image-classification',
 ] as const;
 
 /** A task the PyTorch adapter exports. */

@@ -231,13 +231,14 @@ BUILDERS = {
 
 def main():
     from tiny_head_models import HEAD_BUILDERS
+    from tiny_breadth_models import BREADTH_BUILDERS
     from tiny_seq2seq_models import SEQ2SEQ_BUILDERS
 
     request = json.loads(sys.stdin.read())
     result = {}
     for name in request["models"]:
         torch.manual_seed(0)
-        result[name] = {**BUILDERS, **HEAD_BUILDERS, **SEQ2SEQ_BUILDERS}[name](os.path.join(request["directory"], name))
+        result[name] = {**BUILDERS, **HEAD_BUILDERS, **SEQ2SEQ_BUILDERS, **BREADTH_BUILDERS}[name](os.path.join(request["directory"], name))
     sys.stdout.write(json.dumps(result))
 
 
