@@ -8,13 +8,26 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
+from bridge_errors import BridgeError
 from export_plan import ExportPlan, TaskModule
 from io_detection import InputSpec, SizeSet
 
 TEXT_IMAGE_OUTPUTS = ["logits_per_image", "logits_per_text", "text_embeds", "image_embeds"]
 
 
+# Inputs of dual encoders whose images come patchified with a mask (Siglip2) or as video: not this plan's layout.
+_OTHER_IMAGE_INPUTS = ("pixel_attention_mask", "spatial_shapes", "pixel_values_videos")
+
+
 def text_image_plan(model, facts: Dict[str, Any], parameters: List[str]) -> ExportPlan:
+    other = [name for name in _OTHER_IMAGE_INPUTS if name in parameters]
+    if other:
+        raise BridgeError(
+            "UNSUPPORTED_ARCHITECTURE",
+            f"{type(model).__name__} takes {', '.join(other)} besides input_ids and pixel_values; the text-image plan "
+            "exports [batch, channels, height, width] images only. Pass an inputSpec for a python-module source instead.",
+            {"architecture": type(model).__name__, "inputs": other},
+        )
     size = int(facts.get("image_size") or 224)
     channels = int(facts.get("num_channels") or 3)
     names = [name for name in ("input_ids", "attention_mask") if name in parameters] + ["pixel_values"]
