@@ -1,5 +1,6 @@
 """One measured run of the Python reference tools: `python python_reference.py MODE INPUT OUTPUT [MODEL_TYPE]`.
 MODE: int8 (onnxruntime.quantization.quantize_dynamic, QInt8, per tensor) | int8-per-channel |
+q4 (onnxruntime.quantization.matmul_nbits_quantizer.MatMulNBitsQuantizer, block 32, symmetric) |
 fp16 (onnxruntime.transformers.float16.convert_float_to_float16, keep_io_types=True) |
 O2 (onnxruntime.transformers.optimizer.optimize_model with MODEL_TYPE 'bert' or 'gpt2'; MODEL_TYPE
 'none' (ResNet-50 has no transformer model type; also run for GPT-2 as a second anchor): onnxruntime's own graph optimizations at
@@ -46,9 +47,18 @@ def main():
             print(json.dumps({"tool": "onnxruntime-python", "mode": mode, "modelType": model_type,
                               "failed": f"{type(error).__name__}: {error}"}))
             return
+    elif mode == "q4":
+        import onnx
+        from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+        quantizer = MatMulNBitsQuantizer(onnx.load(source), block_size=32, is_symmetric=True)
+        quantizer.process()
+        quantizer.model.save_model_to_file(target)
     else:
+        import onnx
         from onnxruntime.quantization import QuantType, quantize_dynamic
-        quantize_dynamic(source, target, weight_type=QuantType.QInt8, per_channel=mode.endswith("per-channel"))
+        # DefaultTensorType: shape inference cannot type com.microsoft outputs (fused O2 graphs).
+        quantize_dynamic(source, target, weight_type=QuantType.QInt8, per_channel=mode.endswith("per-channel"),
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     wall = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if mode == "O2":  # counted after the measurement

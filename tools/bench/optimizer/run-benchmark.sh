@@ -53,12 +53,17 @@ for name in minilm gpt2 resnet50; do
     "$python" "$here/python_reference.py" "$mode" "$input" "$work/out/${name}_ort_$mode.onnx" | sed "s/^{/{\"model\":\"$name\",/" | tee -a "$results"
   done
   node "$child" O2 "$input" "$work/out/${name}_gpux_O2.onnx" | sed "s/^{/{\"model\":\"$name\",/" | tee -a "$results"
+  # O2 + int8 / q4: both tools quantize the same graph, our O2 file (fused Attention, EmbedLayerNormalization).
+  for mode in int8 q4; do
+    node "$child" "$mode" "$work/out/${name}_gpux_O2.onnx" "$work/out/${name}_gpux_O2_$mode.onnx" | sed "s/^{/{\"model\":\"$name\",\"input\":\"O2\",/" | tee -a "$results"
+    "$python" "$here/python_reference.py" "$mode" "$work/out/${name}_gpux_O2.onnx" "$work/out/${name}_ort_O2_$mode.onnx" | sed "s/^{/{\"model\":\"$name\",\"input\":\"O2\",/" | tee -a "$results"
+  done
   for type in ${model_types[$name]}; do
     "$python" "$here/python_reference.py" O2 "$input" "$work/out/${name}_ort_O2_$type.onnx" "$type" | sed "s/^{/{\"model\":\"$name\",/" | tee -a "$results"
   done
   # Every variant that was written, fp32 first (a tool that failed wrote none).
   variants=()
-  for variant in gpux_int8 ort_int8 gpux_fp16 ort_fp16 gpux_O2 ort_O2_bert ort_O2_gpt2 ort_O2_none; do
+  for variant in gpux_int8 ort_int8 gpux_fp16 ort_fp16 gpux_O2 ort_O2_bert ort_O2_gpt2 ort_O2_none gpux_O2_int8 ort_O2_int8 gpux_O2_q4 ort_O2_q4; do
     [[ -f "$work/out/${name}_$variant.onnx" ]] && variants+=("$work/out/${name}_$variant.onnx")
   done
   "$python" "$here/evaluate_models.py" "$input" "${variants[@]}" | tee -a "$results"
