@@ -107,7 +107,7 @@ export type { SymbolicDimRole, ValidationDimsOptions } from './validation/defaul
 export { convert, convertIter, conversionCacheOptions } from './pipeline/convert';
 export type { ConversionResult, ConvertCallbackOptions, ConvertOptions } from './pipeline/convert-options';
 export { convertBatch, convertBatchIter } from './pipeline/convert-batch';
-export { batchJobName, batchJobRecord, failureCode, isCompleteBatchJob, uniqueBatchJobNames } from './pipeline/batch-job-record';
+export { batchJobName, batchJobRecord, countBatchJobStatuses, failureCode, uniqueBatchJobNames } from './pipeline/batch-job-record';
 export type {
   BatchDefaults,
   BatchEvent,

@@ -24,13 +24,6 @@ export interface BatchReport {
   jobs: Array<BatchJobRecord & { attempts?: number; worker?: string }>;
 }
 
-/** Counts per status. */
-export function countStatuses(jobs: readonly BatchJobRecord[]): Record<BatchJobStatus, number> {
-  const counts: Record<BatchJobStatus, number> = { converted: 0, cached: 0, failed: 0, cancelled: 0, 'not-started': 0 };
-  for (const job of jobs) counts[job.status] += 1;
-  return counts;
-}
-
 /** Writes the report atomically (a `.incomplete` file renamed into place). */
 export async function writeBatchReport(file: string, report: BatchReport): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
@@ -70,4 +63,27 @@ export function batchExitCode(jobs: readonly BatchJobRecord[], cancelled: boolea
   if (jobs.some((job) => job.status === 'failed' || job.status === 'cancelled' || job.status === 'not-started')) return EXIT_CODES.batchFailed;
   if (jobs.some((job) => (job.validation ?? []).some((entry) => entry.status === 'failed'))) return EXIT_CODES.variantsFailed;
   return EXIT_CODES.success;
+}
+
+/** Where batch-report.json goes: `--report`, else the output root, else the current directory. */
+export function batchReportPath(options: { report?: string; output?: string }): string {
+  if (options.report !== undefined) return path.resolve(options.report);
+  return path.resolve(options.output ?? '.', BATCH_REPORT_FILE);
+}
+
+/** Prints the summary table and where the report is (or the `--json` result line). */
+export function printBatchOutcome(report: BatchReport, reportPath: string, json: boolean): void {
+  if (json) {
+    process.stdout.write(JSON.stringify({ type: 'result', reportPath, ...report }) + '\n');
+    return;
+  }
+  const { counts } = report;
+  const parts = [`${String(counts.converted)} converted`, `${String(counts.cached)} cached`, `${String(counts.failed)} failed`];
+  if (counts.cancelled > 0) parts.push(`${String(counts.cancelled)} cancelled`);
+  if (counts['not-started'] > 0) parts.push(`${String(counts['not-started'])} not started`);
+  const lines = ['', formatBatchTable(report.jobs), '', `${parts.join(', ')} of ${String(report.jobs.length)} in ${(report.durationMs / 1000).toFixed(1)}s. Report: ${reportPath}`];
+  process.stdout.write(lines.join('\n') + '\n');
+  for (const job of report.jobs) {
+    if (job.error !== undefined && job.status === 'failed') process.stderr.write(`error [${job.error.code}]: ${job.name}: ${job.error.message}\n`);
+  }
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { convertBatchIter, type BatchDefaults, type BatchJob, type BatchResult } from '@gpux/converter-core';
 import { ConversionCache } from '@gpux/model-manager';
 import { Option, type Command } from 'commander';
-import { BATCH_REPORT_FILE, batchExitCode, formatBatchTable, writeBatchReport, type BatchReport } from '../batch/batch-report';
+import { BATCH_REPORT_FILE, batchExitCode, batchReportPath, printBatchOutcome, writeBatchReport, type BatchReport } from '../batch/batch-report';
 import { jobConvertOptions, mergeJobOptions } from '../batch/batch-job-options';
 import { readBatchManifest, type BatchJobCliOptions, type BatchManifest } from '../batch/read-batch-manifest';
 import { createAdapters } from '../conversion/create-adapters';
@@ -92,12 +92,6 @@ export function workerPoolOptions(options: Pick<BatchCliOptions, 'workerMaxReque
   };
 }
 
-/** Where batch-report.json goes: `--report`, else the output root, else the current directory. */
-export function batchReportPath(options: Pick<BatchCliOptions, 'report' | 'output'>): string {
-  if (options.report !== undefined) return path.resolve(options.report);
-  return path.resolve(options.output ?? '.', BATCH_REPORT_FILE);
-}
-
 /** `gpux-convert batch <file|->`: convert many models, here (warm workers) or through a Redis queue. */
 export function registerBatchCommand(program: Command): void {
   const command = program
@@ -165,21 +159,4 @@ export function registerBatchCommand(program: Command): void {
       return batchExitCode(result.jobs, result.cancelled);
     });
   });
-}
-
-/** Prints the summary table and where the report is (or the `--json` result line). */
-export function printBatchOutcome(report: BatchReport, reportPath: string, json: boolean): void {
-  if (json) {
-    process.stdout.write(JSON.stringify({ type: 'result', reportPath, ...report }) + '\n');
-    return;
-  }
-  const { counts } = report;
-  const parts = [`${String(counts.converted)} converted`, `${String(counts.cached)} cached`, `${String(counts.failed)} failed`];
-  if (counts.cancelled > 0) parts.push(`${String(counts.cancelled)} cancelled`);
-  if (counts['not-started'] > 0) parts.push(`${String(counts['not-started'])} not started`);
-  const lines = ['', formatBatchTable(report.jobs), '', `${parts.join(', ')} of ${String(report.jobs.length)} in ${(report.durationMs / 1000).toFixed(1)}s. Report: ${reportPath}`];
-  process.stdout.write(lines.join('\n') + '\n');
-  for (const job of report.jobs) {
-    if (job.error !== undefined && job.status === 'failed') process.stderr.write(`error [${job.error.code}]: ${job.name}: ${job.error.message}\n`);
-  }
 }

@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { uniqueBatchJobNames, type BatchJobRecord } from '@gpux/converter-core';
+import { countBatchJobStatuses, uniqueBatchJobNames, type BatchJobRecord } from '@gpux/converter-core';
 import type { Job, Queue } from 'bullmq';
-import { batchExitCode, countStatuses, writeBatchReport, type BatchReport } from '../batch/batch-report';
+import { batchExitCode, batchReportPath, printBatchOutcome, writeBatchReport, type BatchReport } from '../batch/batch-report';
 import { mergeJobOptions } from '../batch/batch-job-options';
 import type { BatchJobCliOptions, BatchManifest } from '../batch/read-batch-manifest';
-import { batchReportPath, printBatchOutcome, type BatchCliOptions } from '../commands/batch-command';
+import type { BatchCliOptions } from '../commands/batch-command';
 import type { BatchProgressRenderer } from '../output/batch-progress-renderer';
 import { checkRedisUrl, loadQueueLibrary, redactRedisUrl } from './load-queue-library';
 import { parseFailureReason, queueJobId, type QueueJobData, type QueueJobProgress, type QueueJobRecord } from './queue-job';
@@ -120,7 +120,7 @@ async function followBatch(queue: Queue<QueueJobData, QueueJobRecord>, jobs: Rea
     mode: 'redis',
     queue: { url: redactRedisUrl(input.queueUrl), name: options.queueName },
     durationMs: Date.now() - startedAt,
-    counts: countStatuses(reportJobs),
+    counts: countBatchJobStatuses(reportJobs),
     jobs: reportJobs,
   };
   const reportPath = batchReportPath(options);

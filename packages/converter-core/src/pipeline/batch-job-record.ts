@@ -80,7 +80,9 @@ export function batchJobRecord(name: string, source: string | ModelSource, durat
   return record;
 }
 
-/** True for a job that is done (converted or cached) with every variant validated or skipped. */
-export function isCompleteBatchJob(record: BatchJobRecord): boolean {
-  return (record.status === 'converted' || record.status === 'cached') && !(record.validation ?? []).some((entry) => entry.status === 'failed');
+/** How many jobs ended in each status. */
+export function countBatchJobStatuses(jobs: readonly BatchJobRecord[]): Record<BatchJobStatus, number> {
+  const counts: Record<BatchJobStatus, number> = { converted: 0, cached: 0, failed: 0, cancelled: 0, 'not-started': 0 };
+  for (const job of jobs) counts[job.status] += 1;
+  return counts;
 }

@@ -3,8 +3,8 @@ import { drainEvents } from '../progress-event';
 import { EventChannel } from '../python/event-channel';
 import { PythonWorkerPool } from '../python/python-worker-pool';
 import type { PythonScriptRunner } from '../python/run-python-script';
-import { batchJobRecord, describeBatchSource, uniqueBatchJobNames } from './batch-job-record';
-import type { BatchEvent, BatchJob, BatchJobRecord, BatchJobStatus, BatchResult, ConvertBatchOptions } from './batch-types';
+import { batchJobRecord, countBatchJobStatuses, describeBatchSource, uniqueBatchJobNames } from './batch-job-record';
+import type { BatchEvent, BatchJob, BatchJobRecord, BatchResult, ConvertBatchOptions } from './batch-types';
 import { convertIter } from './convert';
 import type { ConvertOptions } from './convert-options';
 import { holdsConversionOutput } from './output-staging';
@@ -120,11 +120,9 @@ export async function* convertBatchIter(options: ConvertBatchOptions): AsyncGene
   const jobs = records.map(
     (record, index) => record ?? { name: names[index] as string, source: describeBatchSource((options.jobs[index] as BatchJob).source), status: 'not-started' as const, durationMs: 0 },
   );
-  const counts: Record<BatchJobStatus, number> = { converted: 0, cached: 0, failed: 0, cancelled: 0, 'not-started': 0 };
-  for (const record of jobs) counts[record.status] += 1;
   return {
     jobs,
-    counts,
+    counts: countBatchJobStatuses(jobs),
     durationMs: Math.round(performance.now() - startedAt),
     cancelled: options.signal?.aborted === true,
     ...(ownsPool ? { workers: (workers as PythonWorkerPool).stats() } : {}),

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import type { DetectionResult, ExportResult, ProgressEvent } from '@gpux/converter-core';
+import type { DetectionResult, ExportResult, ProgressEvent, PythonScriptRunner } from '@gpux/converter-core';
 import { drainEvents, ensurePythonEnvironment } from '@gpux/converter-core';
 
 import { createTensorflowAdapter } from '../tensorflow-adapter';
@@ -43,13 +43,13 @@ export async function exportSource(
   sourcePath: string,
   root: string,
   adapterOptions: TensorflowAdapterOptions = {},
-  extra: { trustRemoteCode?: boolean; events?: ProgressEvent[] } = {},
+  extra: { trustRemoteCode?: boolean; events?: ProgressEvent[]; pythonWorkers?: PythonScriptRunner; name?: string } = {},
 ): Promise<{ detection: DetectionResult; result: ExportResult }> {
   const adapter = createTensorflowAdapter();
   const kind = sourcePath.endsWith('/') || path.extname(sourcePath) === '' ? 'directory' : 'file';
   const detection = await adapter.detect({ path: sourcePath, kind });
   if (detection === undefined) throw new Error(`not detected: ${sourcePath}`);
-  const name = path.basename(sourcePath).replace(/\W+/g, '-');
+  const name = extra.name ?? path.basename(sourcePath).replace(/\W+/g, '-');
   const result = await drainEvents(
     adapter.export({
       source: { path: sourcePath, kind },
@@ -58,6 +58,7 @@ export async function exportSource(
       workDirectory: path.join(root, `${name}-work`),
       adapterOptions: adapterOptions as Record<string, unknown>,
       trustRemoteCode: extra.trustRemoteCode,
+      ...(extra.pythonWorkers === undefined ? {} : { pythonWorkers: extra.pythonWorkers }),
     }),
     (event) => extra.events?.push(event),
   );
