@@ -27,6 +27,12 @@ describe('describeAccuracyBudget', () => {
     expect(lines[1]).toContain('--min-cosine');
   });
 
+  it('skips a variant that failed validation and was left out', () => {
+    const variants = [{ name: 'quantize-int8', phase: 'quantize' as const, files: ['onnx/model_int8.onnx'], notes: [], details: { model: { keptInFloatCosts: [{ name: 'g', opType: 'Gather', floatWeightBytes: 4096, extraBytes: 3072 }] } } }];
+    expect(describeAccuracyBudget({ variants, validation: [{ path: 'onnx/model_int8.onnx', variant: 'quantize-int8', status: 'failed' }] })).toEqual([]);
+    expect(describeAccuracyBudget({ variants, validation: [{ path: 'onnx/model_int8.onnx', variant: 'quantize-int8', status: 'passed' }] })).toHaveLength(2);
+  });
+
   it('says nothing when no variant kept a node in float', () => {
     expect(describeAccuracyBudget({ variants: [{ name: 'quantize-int8', phase: 'quantize', files: [], notes: [], details: { model: { keptInFloat: [] } } }] })).toEqual([]);
   });

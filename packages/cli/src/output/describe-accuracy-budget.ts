@@ -20,7 +20,7 @@ function describeNode(cost: KeptNodeCost): string {
 /**
  * Lines that say what the accuracy budget did to each quantized variant: which nodes it kept in
  * fp32, what each costs in size, and how to trade accuracy for size (`--min-cosine`). Empty when no
- * variant kept anything in float.
+ * variant kept anything in float; a variant that failed validation (and was left out) is skipped.
  *
  * @example
  * ```ts
@@ -28,9 +28,12 @@ function describeNode(cost: KeptNodeCost): string {
  * // ['quantize-int8 kept 1 node in fp32 to stay within its accuracy budget (+35.2 MiB): embedding table /embeddings/Gather (46.9 MiB fp32, +35.2 MiB).', ...]
  * ```
  */
-export function describeAccuracyBudget(report: Pick<ConversionReport, 'variants'>): string[] {
+export function describeAccuracyBudget(report: Pick<ConversionReport, 'variants'> & Partial<Pick<ConversionReport, 'validation'>>): string[] {
   const lines: string[] = [];
+  const failed = new Set((report.validation ?? []).filter((entry) => entry.status === 'failed').map((entry) => entry.path));
   for (const variant of report.variants) {
+    // A variant left out for failing validation has no file to describe.
+    if (variant.files.length > 0 && variant.files.every((file) => failed.has(file))) continue;
     const costs = Object.values(variant.details ?? {}).flatMap((details) => {
       const list = (details as { keptInFloatCosts?: unknown } | undefined)?.keptInFloatCosts;
       return Array.isArray(list) ? list.filter(isCost) : [];

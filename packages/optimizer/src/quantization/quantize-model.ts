@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ModelProto, ProgressEvent } from '@gpux/converter-core';
-import { ConversionError, drainEvents, forEachNode, forEachTensor, isExternalTensor, loadOnnxModel, saveOnnxModel } from '@gpux/converter-core';
+import { ConversionError, defaultValidationDims, drainEvents, forEachNode, forEachTensor, isExternalTensor, loadOnnxModel, saveOnnxModel } from '@gpux/converter-core';
 import { applyQuantization, type QuantizationPassResult, type QuantizationPlan } from './apply-quantization';
 import { calibrateActivations } from './calibrate-activations';
 import { detectQuantizedModel } from './detect-quantized-model';
@@ -114,7 +114,12 @@ export async function* quantizeModelIter(inputPath: string, outputPath: string, 
         ...(signal === undefined ? {} : { signal }),
       });
     }
-    const feeds = !validate ? [] : options.validationInputs ?? [0, 1].map((seed) => generateFeeds(inputs, { ...feedOptions, seed }));
+    // The accuracy check runs on the inputs the pipeline validates a variant with (converter-core's
+    // compareOnnxModels: the two size assignments of defaultValidationDims, seeds 0 and 1, the last
+    // batch row half padded), so a variant the budget accepts at one size is not refused at another.
+    const feeds = !validate
+      ? []
+      : options.validationInputs ?? defaultValidationDims(inputs).map((dims, seed) => generateFeeds(inputs, { ...feedOptions, dims: { ...dims, ...options.dims }, seed }));
     const reference = validate ? await runModelOnFeeds(inputPath, feeds) : [];
     let first: QuantizationPassResult | undefined;
     let trialCount = 0;
