@@ -6,7 +6,9 @@ import type { BatchJobRecord } from '@gpux/converter-core';
 import type { BatchReport } from '../batch/batch-report';
 import { makeTinyBert } from '../test-support/make-tiny-bert';
 import { descendantProcesses, isProcessAlive } from '../test-support/process-tree';
-import { runBuiltCli } from '../test-support/run-built-cli';
+import { builtCliPath, runBuiltCli } from '../test-support/run-built-cli';
+import { runInPty } from '../test-support/run-in-pty';
+import { renderScreen } from '../test-support/terminal-screen';
 import { writeTinyOnnxModel } from '../test-support/tiny-onnx-models';
 
 let scratch: string;
@@ -151,4 +153,24 @@ describe('gpux-convert batch', () => {
     expect(existsSync(path.join(output, 'bert', 'onnx', 'model.onnx'))).toBe(true);
     expect(done.workers).toMatchObject({ started: 1, requests: 1, lost: 0 });
   }, 600_000);
+});
+
+describe('gpux-convert batch on a terminal (a real pty, replayed through xterm.js)', () => {
+  it('ends with the overall bar at 100%, one line per model, and the summary table below them', async () => {
+    const list = path.join(scratch, 'tty.txt');
+    await writeFile(list, [`${path.join(scratch, 'mlp0.onnx')} --quantize int8`, `${path.join(scratch, 'mlp1.onnx')} --quantize fp16`, path.join(scratch, 'absent.onnx')].join('\n'));
+    const columns = 100;
+    const rows = 30;
+    const run = await runInPty([process.execPath, builtCliPath, 'batch', list, '-o', path.join(scratch, 'out-tty'), '--concurrency', '2', '--cache-dir', path.join(scratch, 'cache-tty')], { columns, rows });
+    expect(run.exitCode).toBe(13);
+    const screen = await renderScreen(run.output, columns, rows);
+    const header = screen.findIndex((row) => /^model +status +time +size +validation +error/.test(row));
+    expect(header).toBeGreaterThan(0);
+    const above = screen.slice(0, header);
+    expect(above.filter((row) => /^[✓✗] /.test(row)).map((row) => row.split(' ').slice(0, 3).join(' ')).sort()).toEqual(['✓ mlp0 converted', '✓ mlp1 converted', '✗ absent failed']);
+    expect(above.filter((row) => row.includes('|')).at(-1)).toMatch(/^ batch +\|█+\| 100% \| \d+\.\ds \| 3\/3 done, 0 running, 1 failed/);
+    expect(screen.slice(header + 2, header + 5).map((row) => row.split(/ +/).slice(0, 2).join(' '))).toEqual(['mlp0 converted', 'mlp1 converted', 'absent failed']);
+    expect(screen.slice(header).some((row) => /\d+% \|/.test(row))).toBe(false);
+    for (const row of screen) expect(row.length).toBeLessThanOrEqual(columns);
+  });
 });
