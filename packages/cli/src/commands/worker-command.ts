@@ -49,7 +49,7 @@ export function registerWorkerCommand(program: Command): void {
       const workerId = `${os.hostname()}:${String(process.pid)}`;
       const pool = new PythonWorkerPool({ maxWorkers: options.concurrency, ...workerPoolOptions(options) });
       const shared = sharedConvertDefaults(options);
-      const connection = connect(options.queue);
+      const connection = await connect(options.queue);
       let processed = 0;
       let stopRunning: (() => void) | undefined;
 

@@ -189,4 +189,17 @@ describe('batch --queue with gpux-convert worker on a real Redis', () => {
     await new Promise((resolve) => setTimeout(resolve, 6000));
     expect(worker.events.filter((event) => event.type === 'job-end' && event.job === 'corrupt')).toHaveLength(1);
   }, 300_000);
+
+  it('says how to start Redis when --queue points at nothing (NETWORK_ERROR, exit 10), and refuses a URL that is not Redis\'s', async () => {
+    const list = await writeList('unreachable', [path.join(scratch, 'mlp0.onnx')]);
+    const closed = await startRedisServer();
+    await closed.stop();
+    const run = await runBuiltCli(['batch', list, '--queue', closed.url]);
+    expect(run.exitCode).toBe(10);
+    expect(run.stderr).toContain(`error [NETWORK_ERROR]: Redis at ${closed.url} could not be reached within 10 s`);
+    expect(run.stderr).toContain("redis-server --port 6379 --bind 127.0.0.1 --save ''");
+    const bad = await runBuiltCli(['batch', list, '--queue', 'http://127.0.0.1:6379']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('--queue must be a Redis URL such as redis://127.0.0.1:6379, received "http://127.0.0.1:6379"');
+  }, 120_000);
 });

@@ -20,7 +20,7 @@ export interface EnqueueBatchInput {
 }
 
 /** How often `--follow` reads the jobs' states and progress. */
-const FOLLOW_INTERVAL_MS = 500;
+const FOLLOW_INTERVAL_MS = 250;
 
 /** Backoff of retried jobs: 5 s, 10 s, 20 s... */
 const BACKOFF_DELAY_MS = 5000;
@@ -35,7 +35,7 @@ export async function enqueueBatch(input: EnqueueBatchInput): Promise<number> {
   const { manifest, defaults, options, renderer } = input;
   checkRedisUrl(input.queueUrl);
   const { bullmq, connect } = await loadQueueLibrary();
-  const connection = connect(input.queueUrl);
+  const connection = await connect(input.queueUrl);
   const queue = new bullmq.Queue<QueueJobData, QueueJobRecord>(options.queueName, { connection });
   try {
     const names = uniqueBatchJobNames(manifest.entries);
