@@ -102,6 +102,11 @@ async function readReport(file: string): Promise<BatchReport & { jobs: QueueReco
   return JSON.parse(await readFile(file, 'utf8')) as BatchReport & { jobs: QueueRecord[] };
 }
 
+/** The run's exit code, with the end of its stderr in the failure message when it differs. */
+function expectExit(run: CliRun, code: number): void {
+  if (run.exitCode !== code) throw new Error(`exit ${String(run.exitCode)} (expected ${String(code)}); stderr:\n${run.stderr.slice(-3000)}`);
+}
+
 /** Every model file a record lists exists with its size, and the folder holds the conversion report. */
 async function expectComplete(root: string, record: QueueRecord): Promise<void> {
   expect(existsSync(path.join(root, record.name, 'conversion-report.json'))).toBe(true);
@@ -120,7 +125,7 @@ describe('batch --queue with gpux-convert worker on a real Redis', () => {
     const list = await writeList(queue, variants.map((options, index) => `${path.join(scratch, `mlp${String(index)}.onnx`)} ${options}`));
     const shared = path.join(scratch, 'shared-six');
     const follow = await runBuiltCli(['batch', list, '--queue', redis.url, '--queue-name', queue, '-o', shared, '--follow']);
-    expect({ exitCode: follow.exitCode, stderr: follow.stderr.slice(-1000) }).toEqual({ exitCode: 0, stderr: expect.any(String) as string });
+    expectExit(follow, 0);
     expect(follow.stderr).toContain('Enqueued 6 models');
     const report = await readReport(path.join(shared, 'batch-report.json'));
     expect(report).toMatchObject({ mode: 'redis', queue: { url: `${redis.url}`, name: queue }, counts: { converted: 6, failed: 0 } });
@@ -141,10 +146,11 @@ describe('batch --queue with gpux-convert worker on a real Redis', () => {
     expect(ends).toHaveLength(6);
   }, 600_000);
 
-  it('a worker killed in the middle of a PyTorch export: its job goes to the other worker, which finishes it; nothing half-written', async () => {
+  it('6 models, 2 workers, one killed in the middle of a PyTorch export: the other finishes its job and the rest; nothing half-written', async () => {
     const queue = 'killed-worker';
     const doomed = await startWorker(queue, 'doomed');
-    const list = await writeList(queue, [`${bert} --name bert`, `${path.join(scratch, 'mlp0.onnx')} --quantize int8 --name after`]);
+    const onnxJobs = ['--quantize int8', '--optimize O2', '--quantize fp16', '--quantize uint8', '--optimize O1 --quantize int8'].map((options, index) => `${path.join(scratch, `mlp${String(index)}.onnx`)} ${options} --name after-${String(index)}`);
+    const list = await writeList(queue, [`${bert} --name bert`, ...onnxJobs]);
     const shared = path.join(scratch, 'shared-killed');
     const enqueue = await runBuiltCli(['batch', list, '--queue', redis.url, '--queue-name', queue, '-o', shared]);
     expect(enqueue.exitCode).toBe(0);
@@ -156,18 +162,18 @@ describe('batch --queue with gpux-convert worker on a real Redis', () => {
     expect((await doomed.run).signal).toBe('SIGKILL');
 
     const follow = await runBuiltCli(['batch', list, '--queue', redis.url, '--queue-name', queue, '-o', shared, '--follow']);
-    expect({ exitCode: follow.exitCode, stderr: follow.stderr.slice(-1000) }).toEqual({ exitCode: 0, stderr: expect.any(String) as string });
+    expectExit(follow, 0);
     const report = await readReport(path.join(shared, 'batch-report.json'));
     expect(report.jobs.map((job) => [job.name, job.status, job.worker])).toEqual([
       ['bert', 'converted', survivor.id],
-      ['after', 'converted', survivor.id],
+      ...[0, 1, 2, 3, 4].map((index) => [`after-${String(index)}`, 'converted', survivor.id]),
     ]);
     const bertRecord = report.jobs[0]!;
     expect(bertRecord.validation!.map((entry) => entry.status)).toEqual(['passed']);
-    await expectComplete(shared, bertRecord);
+    for (const job of report.jobs) await expectComplete(shared, job);
     // The killed worker's Python child went with it, and its half-built folder was swept.
     for (const pid of pythonPids) expect(isProcessAlive(pid)).toBe(false);
-    expect((await readdir(shared)).sort()).toEqual(['after', 'batch-report.json', 'bert']);
+    expect((await readdir(shared)).sort()).toEqual(['after-0', 'after-1', 'after-2', 'after-3', 'after-4', 'batch-report.json', 'bert']);
     expect(doomed.events.some((event) => event.type === 'job-end')).toBe(false);
   }, 600_000);
 
@@ -188,6 +194,17 @@ describe('batch --queue with gpux-convert worker on a real Redis', () => {
     // Give a retry (backoff 5 s) the time to show up: there is none.
     await new Promise((resolve) => setTimeout(resolve, 6000));
     expect(worker.events.filter((event) => event.type === 'job-end' && event.job === 'corrupt')).toHaveLength(1);
+
+    // The same batch again: the failed job is retried (and fails the same way), the finished one kept.
+    const again = await runBuiltCli(['batch', list, '--queue', redis.url, '--queue-name', queue, '-o', shared, '--follow', '--attempts', '3']);
+    expectExit(again, 13);
+    expect(again.stderr).toContain('0 new, 1 failed before and retried, 1 already there');
+    const second = await readReport(path.join(shared, 'batch-report.json'));
+    expect(second.jobs.map((job) => [job.name, job.status, job.error?.code])).toEqual([
+      ['corrupt', 'failed', 'INVALID_MODEL_FILE'],
+      ['mlp1', 'converted', undefined],
+    ]);
+    expect(worker.events.filter((event) => event.type === 'job-end' && event.job === 'corrupt')).toHaveLength(2);
   }, 300_000);
 
   it('says how to start Redis when --queue points at nothing (NETWORK_ERROR, exit 10), and refuses a URL that is not Redis\'s', async () => {

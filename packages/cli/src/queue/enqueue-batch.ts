@@ -53,18 +53,18 @@ export async function enqueueBatch(input: EnqueueBatchInput): Promise<number> {
     });
     const tally = { added: 0, retried: 0, kept: 0 };
     for (const { id, data } of jobs) {
-      const existing = await queue.getJob(id);
-      const state = existing === undefined ? undefined : await existing.getState();
-      if (existing !== undefined && state === 'failed' && options.force !== true) {
-        await existing.retry('failed');
+      const state = await queue.getJobState(id);
+      if (state === 'failed' && options.force !== true) {
+        await (await queue.getJob(id))?.retry('failed');
         tally.retried += 1;
         continue;
       }
-      if (existing !== undefined && state !== 'unknown' && !(options.force === true && (state === 'completed' || state === 'failed'))) {
+      const redo = options.force === true && (state === 'completed' || state === 'failed');
+      if (state !== 'unknown' && !redo) {
         tally.kept += 1;
         continue;
       }
-      if (existing !== undefined) await existing.remove();
+      if (redo) await (await queue.getJob(id))?.remove();
       await queue.add(data.name, data, {
         jobId: id,
         attempts: options.attempts,
@@ -97,8 +97,9 @@ async function followBatch(queue: Queue<QueueJobData, QueueJobRecord>, jobs: Rea
   while (records.size < jobs.length && !signal.aborted) {
     for (const [index, { id, data }] of jobs.entries()) {
       if (records.has(id)) continue;
-      const job = await queue.getJob(id);
-      const state = job === undefined ? 'unknown' : await job.getState();
+      // The state first, then the job: a job read before it finished would lack its return value.
+      const state = await queue.getJobState(id);
+      const job = state === 'unknown' ? undefined : await queue.getJob(id);
       if (job !== undefined && (state === 'active' || state === 'completed' || state === 'failed') && !started.has(id)) {
         started.add(id);
         renderer.handle({ type: 'job-start', job: data.name, index, source: data.source });
@@ -132,7 +133,10 @@ async function followBatch(queue: Queue<QueueJobData, QueueJobRecord>, jobs: Rea
 
 /** A finished job's record: the worker's return value, or the failure with its code. */
 function finishedRecord(job: Job<QueueJobData, QueueJobRecord>, state: string, data: QueueJobData): QueueJobRecord | undefined {
-  if (state === 'completed') return { ...(job.returnvalue as BatchJobRecord), attempts: job.attemptsMade };
+  if (state === 'completed') {
+    const record = job.returnvalue as BatchJobRecord | null;
+    return record === null ? undefined : { ...record, attempts: job.attemptsMade };
+  }
   if (state !== 'failed') return undefined;
   const progress = job.progress as QueueJobProgress | undefined;
   return {
