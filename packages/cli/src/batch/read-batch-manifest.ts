@@ -1,17 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { ConversionError } from '@gpux/converter-core';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import {
-  parseFramework,
-  parseNonNegativeNumber,
-  parseOptimizationLevel,
-  parsePositiveInteger,
-  parseQuantizationModes,
-  parseStaticShapesOption,
-  type OptimizationLevel,
-  type QuantizationMode,
-} from '../parse-option-values';
+import type { OptimizationLevel, QuantizationMode } from '../parse-option-values';
+import { addJobOptions } from './batch-job-options';
 
 /** The conversion options a batch line or manifest entry may set (as `convert` spells them). */
 export interface BatchJobCliOptions {
@@ -40,24 +32,14 @@ export interface BatchManifest {
   entries: BatchManifestEntry[];
 }
 
-/** The per-model options, one commander definition for lines and manifests alike. */
+/** The per-model options (as on `batch`'s command line) plus `--name`, for lines and manifests alike. */
 function jobOptionsCommand(): Command {
-  return new Command('line')
+  const command = new Command('line')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, writeOut: () => undefined })
     .argument('<source>')
-    .allowExcessArguments(false)
-    .addOption(new Option('--framework <name>').argParser(parseFramework))
-    .option('--task <task>')
-    .option('--opset <n>', '', parsePositiveInteger)
-    .option('--optimize <level>', '', parseOptimizationLevel)
-    .option('--quantize <modes>', '', parseQuantizationModes)
-    .option('--static-shapes <dims>', '', parseStaticShapesOption)
-    .option('--atol <n>', '', parseNonNegativeNumber)
-    .option('--rtol <n>', '', parseNonNegativeNumber)
-    .option('--no-validate')
-    .option('--trust-remote-code')
-    .option('--name <name>');
+    .allowExcessArguments(false);
+  return addJobOptions(command).option('--name <name>');
 }
 
 /** Splits a line into words: blanks separate them, single or double quotes keep blanks inside one. */

@@ -1,22 +1,15 @@
 import path from 'node:path';
 import { convertBatchIter, type BatchDefaults, type BatchJob, type BatchResult } from '@gpux/converter-core';
 import { ConversionCache } from '@gpux/model-manager';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { BATCH_REPORT_FILE, batchExitCode, batchReportPath, printBatchOutcome, writeBatchReport, type BatchReport } from '../batch/batch-report';
-import { jobConvertOptions, mergeJobOptions } from '../batch/batch-job-options';
+import { addJobOptions, jobConvertOptions, mergeJobOptions } from '../batch/batch-job-options';
 import { readBatchManifest, type BatchJobCliOptions, type BatchManifest } from '../batch/read-batch-manifest';
 import { createAdapters } from '../conversion/create-adapters';
 import { createModelManagers } from '../create-model-managers';
 import { BatchProgressRenderer } from '../output/batch-progress-renderer';
 import { ProgressRenderer } from '../output/progress-renderer';
-import {
-  parseFramework,
-  parseNonNegativeNumber,
-  parseOptimizationLevel,
-  parsePositiveInteger,
-  parseQuantizationModes,
-  parseStaticShapesOption,
-} from '../parse-option-values';
+import { parsePositiveInteger } from '../parse-option-values';
 import { runCommand } from '../run-command';
 
 /** Options of `batch` (and, for the conversion part, of `worker`). */
@@ -37,21 +30,6 @@ export interface BatchCliOptions extends BatchJobCliOptions {
   queueName: string;
   follow?: boolean;
   attempts: number;
-}
-
-/** The options `convert` and `batch` share for each model. */
-export function addJobOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--framework <name>', 'source framework: pt, tf, onnx or auto').argParser(parseFramework))
-    .option('--task <task>', 'task to export for (default: inferred)')
-    .option('--opset <n>', 'ONNX opset to export with', parsePositiveInteger)
-    .option('--optimize <level>', 'graph optimization level O0..O4', parseOptimizationLevel)
-    .option('--quantize <modes>', 'comma list of variants: int8, uint8, q8, fp16, q4', parseQuantizationModes)
-    .option('--static-shapes <dims>', 'fix symbolic dims, e.g. batch_size=1,sequence_length=128', parseStaticShapesOption)
-    .option('--atol <n>', 'absolute tolerance of the export\'s validation (default 1e-4)', parseNonNegativeNumber)
-    .option('--rtol <n>', 'relative tolerance of the export\'s validation (default 1e-3)', parseNonNegativeNumber)
-    .option('--no-validate', 'skip validation against the source framework and of the variants')
-    .option('--trust-remote-code', 'allow models that need their own Python code');
 }
 
 /** The options every worker process of a batch shares: registries, cache, interpreter. */

@@ -1,7 +1,7 @@
 import type { BatchEvent, BatchJobRecord, ProgressEvent } from '@gpux/converter-core';
 import cliProgress from 'cli-progress';
 import { formatElapsed, formatProgressLine } from './format-progress-line';
-import type { ProgressMode, RendererStreams } from './progress-renderer';
+import { terminalColumns, type ProgressMode, type RendererStreams } from './progress-renderer';
 
 /** A job's live line: where it is (phase, percent, latest detail). */
 interface JobLine {
@@ -146,10 +146,7 @@ export class BatchProgressRenderer {
   }
 
   private width(): number {
-    const columns = (this.streams.stderr as { columns?: number }).columns;
-    if (typeof columns === 'number' && columns > 0) return columns;
-    const fromEnvironment = Number(process.env['COLUMNS']);
-    return Number.isInteger(fromEnvironment) && fromEnvironment > 0 ? fromEnvironment : 80;
+    return terminalColumns(this.streams.stderr);
   }
 }
 

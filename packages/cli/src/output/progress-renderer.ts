@@ -237,13 +237,17 @@ export class ProgressRenderer {
     return formatProgressLine({ label: line.label, percent: line.percent, elapsedMs, detail: line.detail, width, labelWidth: LABEL_WIDTH });
   }
 
-  /** The terminal's columns (`COLUMNS` or 80 when the stream does not say). */
   private width(): number {
-    const columns = (this.streams.stderr as { columns?: number }).columns;
-    if (typeof columns === 'number' && columns > 0) return columns;
-    const fromEnvironment = Number(process.env['COLUMNS']);
-    return Number.isInteger(fromEnvironment) && fromEnvironment > 0 ? fromEnvironment : 80;
+    return terminalColumns(this.streams.stderr);
   }
+}
+
+/** A terminal's columns (`COLUMNS`, else 80, when the stream does not say). */
+export function terminalColumns(stream: NodeJS.WritableStream): number {
+  const columns = (stream as { columns?: number }).columns;
+  if (typeof columns === 'number' && columns > 0) return columns;
+  const fromEnvironment = Number(process.env['COLUMNS']);
+  return Number.isInteger(fromEnvironment) && fromEnvironment > 0 ? fromEnvironment : 80;
 }
 
 /** The label column's width; longer labels push their gauge right (or are cut on a narrow terminal). */
