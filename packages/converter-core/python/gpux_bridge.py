@@ -255,11 +255,13 @@ def _is_request_module(module: Any) -> bool:
 class _RequestScope:
     """Applies a request's environment and working directory, and undoes what the request changed."""
 
-    def __init__(self, message: Dict[str, Any]) -> None:
+    def __init__(self) -> None:
         self._environment = dict(os.environ)
         self._cwd = os.getcwd()
         self._path = list(sys.path)
         self._modules = set(sys.modules)
+
+    def apply(self, message: Dict[str, Any]) -> None:
         for key, value in (message.get("env") or {}).items():
             os.environ[str(key)] = str(value)
         if isinstance(message.get("cwd"), str):
@@ -296,8 +298,9 @@ def _serve(handler: Callable[[Dict[str, Any], "Bridge"], Any], bridge: "Bridge",
             break
         bridge.request_id = str(message.get("id"))
         peak_was_reset = _reset_peak_rss()
-        scope = _RequestScope(message)
+        scope = _RequestScope()
         try:
+            scope.apply(message)
             event: Dict[str, Any] = {"type": "result", "result": handler(message.get("request") or {}, bridge)}
         except BaseException as error:  # noqa: BLE001 - a failure ends this request only
             event = classify_exception(error)

@@ -229,6 +229,20 @@ describe('PythonWorkerPool', () => {
     expect((await conversionFailure(run({ mode: 'happy' }).promise)).code).toBe('CANCELLED');
   });
 
+  it('gives PYTHON_DEPENDENCY_MISSING (not a crash) for a script whose import fails, and a failure for a cwd that does not exist', async () => {
+    pool = new PythonWorkerPool();
+    const missing = await conversionFailure(run({}, { scriptPath: path.join(__dirname, 'fixtures', 'missing_import_fixture.py') }).promise);
+    expect(missing.code).toBe('PYTHON_DEPENDENCY_MISSING');
+    expect(missing.details.module).toBe('not_a_module');
+    expect(missing.details.workerCrashed).toBeUndefined();
+    const before = await happyPid();
+    const noCwd = await conversionFailure(run({ mode: 'happy' }, { cwd: path.join(scratch, 'gone') }).promise);
+    expect(noCwd.code).toBe('EXPORT_FAILED');
+    expect(noCwd.message).toContain('FileNotFoundError');
+    // The worker survived the bad request, with its own working directory back.
+    expect(await happyPid()).toBe(before);
+  });
+
   it('gives PYTHON_NOT_FOUND for an interpreter that does not exist, and rejects bad options', async () => {
     pool = new PythonWorkerPool();
     const error = await conversionFailure(run({ mode: 'happy' }, { pythonExecutable: path.join(scratch, 'no-python') }).promise);

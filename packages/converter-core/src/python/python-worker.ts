@@ -147,7 +147,8 @@ export class PythonWorker {
       }
       const exit = await this.child.exited;
       const error = errorFromExit(exit, context);
-      if (exit.stopReason !== undefined || exit.spawnError !== undefined) throw error;
+      // Stopped by us, never started, or a missing module at import: not a crash of a working worker.
+      if (exit.stopReason !== undefined || exit.spawnError !== undefined || error.code === 'PYTHON_DEPENDENCY_MISSING') throw error;
       throw new ConversionError(error.code, `${error.message} (the warm Python worker, pid ${String(this.child.pid)}, died during request ${String(this.requestCount)}; the next request gets a new worker)`, {
         details: { ...error.details, workerCrashed: true, workerPid: this.child.pid, workerRequestCount: this.requestCount },
       });
