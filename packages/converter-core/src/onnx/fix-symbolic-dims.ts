@@ -85,11 +85,16 @@ export function evaluateDimExpression(expression: string, dims: Record<string, n
   return value !== undefined && position === tokens.length && Number.isInteger(value) && value >= 0 ? value : undefined;
 }
 
+/** True for a dim that is an expression of other dims (`past_sequence_length + sequence_length`), not a plain name. */
+export function isDimExpression(dim: string): boolean {
+  return /[+\-*/]/.test(dim);
+}
+
 function replaceInValue(value: ValueInfoProto, dims: Record<string, number>, replaced: Record<string, number>): void {
   for (const dimension of tensorShapeDims(value.type)) {
     const name = dimension.dimParam;
     if (name === undefined || name === '') continue;
-    const size = Object.hasOwn(dims, name) ? dims[name] : /[+\-*/]/.test(name) ? evaluateDimExpression(name, dims) : undefined;
+    const size = Object.hasOwn(dims, name) ? dims[name] : isDimExpression(name) ? evaluateDimExpression(name, dims) : undefined;
     if (size === undefined) continue;
     dimension.dimValue = size;
     delete dimension.dimParam;

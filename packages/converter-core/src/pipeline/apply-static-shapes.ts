@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExportResult, ReferenceCase, TensorSpec } from '../adapter';
 import { ConversionError } from '../conversion-error';
-import { evaluateDimExpression, fixSymbolicDims, type FixSymbolicDimsResult } from '../onnx/fix-symbolic-dims';
+import { evaluateDimExpression, fixSymbolicDims, isDimExpression, type FixSymbolicDimsResult } from '../onnx/fix-symbolic-dims';
 import { inspectOnnxModel } from '../onnx/inspect-onnx-model';
 import { loadOnnxModel } from '../onnx/load-onnx-model';
 import { saveOnnxModel } from '../onnx/save-onnx-model';
@@ -53,16 +53,14 @@ export async function fixSymbolicDimsInFile(
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-  const after = await inspectOnnxModel(await loadOnnxModel(modelPath), { path: modelPath });
+  // The file now holds `model` as fixed: its IO is read from memory, not from a second load of the file.
+  const after = await inspectOnnxModel(model, { path: modelPath });
   return {
     ...result,
     inputs: toSpecs(after.inputs, options.known?.inputs ?? []),
     outputs: toSpecs(after.outputs, options.known?.outputs ?? []),
   };
 }
-
-/** True for a dim that is an expression of other dims (`past_sequence_length + sequence_length`). */
-const isDimExpression = (dim: string): boolean => /[+\-*/]/.test(dim);
 
 /** The names a model's inputs leave symbolic, for error messages. */
 export function describeSymbolicDims(specs: readonly TensorSpec[]): string {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { ModelSource, TensorSpec } from '../adapter';
+import { isDimExpression } from '../onnx/fix-symbolic-dims';
 import type { SourceConfigs } from './read-source-configs';
 
 /** What {@link buildGpuxConfig} needs. */
@@ -54,7 +55,7 @@ export function gpuMemoryHint(modelBytes: number): string {
  * ```
  */
 export function gpuxDynamicInputWarning(inputs: readonly TensorSpec[]): string | undefined {
-  const names = [...new Set(inputs.flatMap((spec) => spec.shape.filter((dim): dim is string => typeof dim === 'string' && !/[+\-*/]/.test(dim))))];
+  const names = [...new Set(inputs.flatMap((spec) => spec.shape.filter((dim): dim is string => typeof dim === 'string' && !isDimExpression(dim))))];
   if (names.length === 0) return undefined;
   const example = names.map((name) => `${name}=${/batch/.test(name) ? 1 : /past/.test(name) ? 8 : 128}`).join(',');
   return (
