@@ -6,6 +6,7 @@ import type { QuantizationFormat, QuantizationMode, SkippedNode } from './quanti
 import { FUSED_QUANTIZABLE_OPS, rewriteFusedNode } from './rewrite-fused-nodes';
 import { rewriteInt8Node } from './rewrite-int8-nodes';
 import { rewriteMatMulNBits } from './rewrite-matmul-nbits';
+import { RECURRENT_QUANTIZABLE_OPS, rewriteLstmNode } from './rewrite-recurrent-nodes';
 import { nodeIdentifier, selectQuantizableNodes, type NodeSelection } from './select-quantizable-nodes';
 
 /** Everything one pass needs. */
@@ -68,6 +69,7 @@ export function applyQuantization(model: ModelProto, plan: QuantizationPlan, bas
     let rewritten = true;
     if (plan.mode === 'q4') rewriteMatMulNBits(graph, node, { blockSize: plan.blockSize, symmetric: plan.symmetric });
     else if (FUSED_QUANTIZABLE_OPS.has(node.opType ?? '')) rewriteFusedNode(graph, node, settings);
+    else if (RECURRENT_QUANTIZABLE_OPS.has(node.opType ?? '')) rewriteLstmNode(graph, node, settings);
     else rewritten = rewriteInt8Node(graph, node, settings);
     if (rewritten) {
       quantizedNodes.push({ name, opType: node.opType ?? '' });
@@ -77,6 +79,6 @@ export function applyQuantization(model: ModelProto, plan: QuantizationPlan, bas
     }
   });
   graph.finish();
-  if (quantizedNodes.length > 0 && (plan.mode === 'q4' || quantizedNodes.some((node) => FUSED_QUANTIZABLE_OPS.has(node.opType)))) ensureOpsetImport(model, 'com.microsoft', 1);
+  if (quantizedNodes.length > 0 && (plan.mode === 'q4' || quantizedNodes.some((node) => FUSED_QUANTIZABLE_OPS.has(node.opType) || RECURRENT_QUANTIZABLE_OPS.has(node.opType)))) ensureOpsetImport(model, 'com.microsoft', 1);
   return { quantizedNodes, skippedNodes: skipped, notes: [...new Set(notes)] };
 }

@@ -14,6 +14,7 @@ function quantizedWeights(graph: QuantizationGraph, node: NodeProto): TensorProt
   }
   if (opType === 'Gather') return found([node.input[0]]);
   if (opType === 'EmbedLayerNormalization') return found(node.input.slice(2, 7));
+  if (opType === 'LSTM') return found([node.input[1], node.input[2]]);
   return found([node.input[1]]);
 }
 

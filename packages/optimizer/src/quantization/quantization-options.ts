@@ -64,7 +64,11 @@ export interface QuantizeModelOptions {
   perChannel?: boolean;
   /** 7-bit weights ([-64, 64] / [0, 127]), better on CPUs without VNNI. @default false */
   reduceRange?: boolean;
-  /** Op types to quantize. @default MatMul, Gemm, Conv, Gather (dynamic); MatMul, Gemm, Conv, Gather (static); MatMul (q4) */
+  /**
+   * Op types to quantize. LSTM becomes com.microsoft DynamicQuantizeLSTM with int8 weights in every
+   * dynamic mode (as onnxruntime writes it); GRU and RNN have no quantized kernel and stay float32.
+   * @default MatMul, Gemm, Conv, Gather, Attention, EmbedLayerNormalization, LSTM (dynamic); MatMul, Gemm, Conv, Gather (static); MatMul (q4)
+   */
   opTypes?: string[];
   /** When given, only nodes with these names are quantized. */
   nodesToQuantize?: string[];

@@ -9,24 +9,16 @@ import { optimizeModel } from '../optimize-model';
 import { measureVariantAccuracy, runModelOnFeeds } from './measure-variant-accuracy';
 import { quantizeModel } from './quantize-model';
 import { generateFeeds, openSession, sessionInputs } from './run-onnx-model';
+import { onnxruntimePython, referenceQuantizeDynamic } from './test-support/onnxruntime-reference';
 
 const run = promisify(execFile);
 const repositoryRoot = path.resolve(__dirname, '../../../..');
-const fixtures = path.join(__dirname, 'test-fixtures');
 const LAYERS = 2;
 const HIDDEN = 64;
 
 let directory: string;
 let fusedPath: string;
 let referencePython: string;
-
-/** A Python with onnxruntime: GPUX_TEST_ONNXRUNTIME_PYTHON, else a managed environment from the pinned file. */
-async function onnxruntimePython(): Promise<string> {
-  const override = process.env.GPUX_TEST_ONNXRUNTIME_PYTHON;
-  if (override !== undefined && override !== '') return override;
-  const environment = await ensurePythonEnvironment({ name: 'onnxruntime-reference', requirementsFile: path.join(fixtures, 'onnxruntime-reference-requirements.txt') });
-  return environment.pythonExecutable;
-}
 
 /** Python with torch + transformers: GPUX_TEST_PYTHON, else the managed pytorch environment. */
 async function torchPython(): Promise<string> {
@@ -38,12 +30,6 @@ async function torchPython(): Promise<string> {
 
 function countOps(model: ModelProto, opType: string): number {
   return model.graph!.node.filter((node) => node.opType === opType).length;
-}
-
-/** onnxruntime's Python quantize_dynamic on `source`. */
-async function referenceQuantize(source: string, target: string, weightType: 'QInt8' | 'QUInt8'): Promise<{ bytes: number; ops: Record<string, number> }> {
-  const { stdout } = await run(referencePython, [path.join(fixtures, 'quantize_dynamic_reference.py'), source, target, weightType], { maxBuffer: 16 * 1024 * 1024 });
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as { bytes: number; ops: Record<string, number> };
 }
 
 beforeAll(async () => {
@@ -85,7 +71,7 @@ describe('quantizing an O2-fused BERT', () => {
     expect(qkv?.dims.map(Number)).toEqual([HIDDEN, 3 * HIDDEN]);
 
     const referencePath = path.join(directory, 'onnxruntime_int8.onnx');
-    const reference = await referenceQuantize(fusedPath, referencePath, 'QInt8');
+    const reference = await referenceQuantizeDynamic(referencePython, fusedPath, referencePath, 'QInt8');
     expect(reference.ops.QAttention).toBe(LAYERS);
     // The same int8 QKV weights and scales as onnxruntime's (float32 division, round half to even).
     const referenceModel = await loadOnnxModel(referencePath);

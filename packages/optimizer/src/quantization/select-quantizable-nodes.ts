@@ -3,18 +3,19 @@ import type { NodeProto } from '@gpux/converter-core';
 import { getFloatAttribute, getIntAttribute } from '@gpux/converter-core';
 import type { QuantizationGraph } from './quantization-graph';
 import { FUSED_QUANTIZABLE_OPS, fusedNodeUnsupportedReason } from './rewrite-fused-nodes';
+import { lstmUnsupportedReason, RECURRENT_FLOAT_OPS, RECURRENT_QUANTIZABLE_OPS, recurrentFloatReason } from './rewrite-recurrent-nodes';
 import type { QuantizationMode, SkippedNode } from './quantization-options';
 
 /** The op types each mode rewrites when `opTypes` is not given. */
 export const DEFAULT_OP_TYPES: Readonly<Record<QuantizationMode, readonly string[]>> = {
-  int8: ['MatMul', 'Gemm', 'Conv', 'Gather', 'Attention', 'EmbedLayerNormalization'],
-  uint8: ['MatMul', 'Gemm', 'Conv', 'Gather', 'Attention', 'EmbedLayerNormalization'],
-  q8: ['MatMul', 'Gemm', 'Conv', 'Gather', 'Attention', 'EmbedLayerNormalization'],
+  int8: ['MatMul', 'Gemm', 'Conv', 'Gather', 'Attention', 'EmbedLayerNormalization', 'LSTM'],
+  uint8: ['MatMul', 'Gemm', 'Conv', 'Gather', 'Attention', 'EmbedLayerNormalization', 'LSTM'],
+  q8: ['MatMul', 'Gemm', 'Conv', 'Gather', 'Attention', 'EmbedLayerNormalization', 'LSTM'],
   'static-int8': ['MatMul', 'Gemm', 'Conv', 'Gather'],
   q4: ['MatMul'],
 };
 
-/** Op types onnxruntime's quantizers handle that this quantizer leaves in float (listed in the report). */
+/** Op types listed in the report when a mode leaves them in float (onnxruntime quantizes most of them; GRU/RNN it cannot). */
 const KNOWN_UNSUPPORTED = new Set(['Attention', 'LSTM', 'GRU', 'RNN', 'ConvTranspose', 'EmbedLayerNormalization', 'Einsum', 'MultiHeadAttention']);
 
 /** Bytes of the float32 constant inputs of a node (what keeping it in float costs before quantization). */
@@ -32,6 +33,9 @@ function keptInFloatReason(graph: QuantizationGraph, node: NodeProto, mode: Quan
   const opType = node.opType ?? '';
   const bytes = floatWeightBytes(graph, node);
   const cost = bytes === 0 ? '' : `; its float32 weights (${bytes} bytes) stay float32`;
+  if (RECURRENT_FLOAT_OPS.has(opType)) return recurrentFloatReason(opType, cost);
+  if (mode === 'q4' && opType === 'LSTM') return `LSTM weights cannot be 4-bit: MatMulNBits has no LSTM form (use int8/uint8/q8 for DynamicQuantizeLSTM)${cost}`;
+  if (mode === 'static-int8' && opType === 'LSTM') return `LSTM is not quantized by static-int8 (DynamicQuantizeLSTM quantizes its activations dynamically; use int8/uint8/q8)${cost}`;
   if (mode === 'q4' && FUSED_QUANTIZABLE_OPS.has(opType)) return `${opType} weights cannot be 4-bit: MatMulNBits has no fused ${opType} form (use int8/uint8 for QAttention / QEmbedLayerNormalization, or O1 so the projections stay MatMul)${cost}`;
   return `${opType} is not quantized by ${mode} (kept in float)${cost}`;
 }
@@ -63,6 +67,8 @@ export interface SelectedNodes {
 export function unsupportedReason(graph: QuantizationGraph, node: NodeProto, mode: QuantizationMode, format: 'qoperator' | 'qdq' = 'qoperator'): string | undefined {
   const opType = node.opType ?? '';
   if (FUSED_QUANTIZABLE_OPS.has(opType) && mode !== 'q4') return fusedNodeUnsupportedReason(graph, node, format);
+  if (RECURRENT_FLOAT_OPS.has(opType)) return keptInFloatReason(graph, node, mode);
+  if (RECURRENT_QUANTIZABLE_OPS.has(opType)) return mode === 'q4' || mode === 'static-int8' ? keptInFloatReason(graph, node, mode) : lstmUnsupportedReason(graph, node, format);
   if ((node.domain ?? '') !== '' && node.domain !== 'ai.onnx') return `operator domain ${node.domain ?? ''} is not quantized`;
   if (mode === 'q4' && opType !== 'MatMul') return 'q4 (MatMulNBits) rewrites MatMul nodes only';
   if (opType === 'Gather') {

@@ -134,3 +134,30 @@ export function buildTiedEmbeddingModel(): ModelProto {
     ],
   );
 }
+
+/** Sizes of {@link buildRecurrentModel}. */
+export const RECURRENT_SIZES = { input: 32, hidden: 64 } as const;
+
+/**
+ * Two recurrent layers side by side on x[sequence, batch, 32] (ONNX layout 0), hidden 64: a forward
+ * one (`forward`) and a bidirectional one (`bidirectional`), each with W, R and B initializers
+ * (weights scaled 1/sqrt(hidden), as PyTorch initializes them). `kind` picks LSTM (4 gates) or GRU (3).
+ * Outputs: each layer's Y and Y_h.
+ */
+export function buildRecurrentModel(kind: 'LSTM' | 'GRU'): ModelProto {
+  const { input, hidden } = RECURRENT_SIZES;
+  const gates = kind === 'LSTM' ? 4 : 3;
+  const scale = 1 / Math.sqrt(hidden);
+  const layers = [
+    { name: 'forward', direction: 'forward', directions: 1, seed: 40 },
+    { name: 'bidirectional', direction: 'bidirectional', directions: 2, seed: 50 },
+  ];
+  const nodes = layers.map((layer) => makeNode(kind, ['x', `${layer.name}.W`, `${layer.name}.R`, `${layer.name}.B`], [`${layer.name}_y`, `${layer.name}_y_h`], { name: layer.name, attributes: { hidden_size: hidden, direction: layer.direction } }));
+  const outputs = layers.flatMap((layer) => [makeValueInfo(`${layer.name}_y`, 'float32', ['sequence', layer.directions, 'batch', hidden]), makeValueInfo(`${layer.name}_y_h`, 'float32', [layer.directions, 'batch', hidden])]);
+  const initializer = layers.flatMap((layer) => [
+    randomTensor(`${layer.name}.W`, [layer.directions, gates * hidden, input], layer.seed, scale),
+    randomTensor(`${layer.name}.R`, [layer.directions, gates * hidden, hidden], layer.seed + 1, scale),
+    randomTensor(`${layer.name}.B`, [layer.directions, 2 * gates * hidden], layer.seed + 2, scale),
+  ]);
+  return model(nodes, [makeValueInfo('x', 'float32', ['sequence', 'batch', input])], outputs, initializer);
+}
