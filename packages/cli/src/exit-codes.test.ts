@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ConversionError, createTensor, makeGraph, makeModel, makeNode, makeValueInfo, saveOnnxModel } from '@gpux/converter-core';
+import { ConversionError, createTensor, ensurePythonEnvironment, makeGraph, makeModel, makeNode, makeValueInfo, saveOnnxModel } from '@gpux/converter-core';
 import { RegistryError } from '@gpux/model-manager';
+import { pytorchRequirements } from '@gpux/pytorch-adapter';
 import { InvalidArgumentError } from 'commander';
 import { EXIT_CODES, exitCodeForError, exitCodeHelp } from './exit-codes';
 import { runBuiltCli } from './test-support/run-built-cli';
@@ -21,6 +22,30 @@ async function writeMatMul(file: string, scale: number): Promise<void> {
     initializer: [createTensor('w', 'float32', [8, 4], weights)],
   });
   await saveOnnxModel(makeModel(graph, { opsetImports: [{ domain: '', version: 17 }] }), file);
+}
+
+/**
+ * y = x * [1e5, 1, 1, 1]. 1e5 is beyond float16's largest finite value (65504): the fp16 converter
+ * clamps the weight to 65504 (it cannot be represented), so the fp16 variant's first channel is 34.5%
+ * too small and fails the default fp16 tolerances (atol/rtol 2e-2), while int8 (which leaves Mul in
+ * fp32) matches exactly. An intermediate overflow (x * 1000 * 1000 * 0.001 * 0.001) was tried first:
+ * its fp16 variant passed (max abs diff 1.1e-3) on onnxruntime-node's CPU provider, so it is no failure.
+ */
+async function writeBeyondFloat16(file: string): Promise<void> {
+  const graph = makeGraph([makeNode('Mul', ['x', 'scale'], ['y'])], 'beyond-float16', [makeValueInfo('x', 'float32', ['batch', 4])], [makeValueInfo('y', 'float32', ['batch', 4])], {
+    initializer: [createTensor('scale', 'float32', [4], Float32Array.of(100_000, 1, 1, 1))],
+  });
+  await saveOnnxModel(makeModel(graph, { opsetImports: [{ domain: '', version: 17 }] }), file);
+}
+
+/** A Transformers BERT directory: this config.json and a safetensors file with no tensors (the weights start random). */
+async function writeBertDirectory(directory: string, config: Record<string, unknown>): Promise<void> {
+  await mkdir(directory, { recursive: true });
+  await writeFile(path.join(directory, 'config.json'), JSON.stringify({ model_type: 'bert', architectures: ['BertModel'], num_hidden_layers: 1, ...config }));
+  const header = Buffer.from(JSON.stringify({ __metadata__: { format: 'pt' } }));
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(header.length));
+  await writeFile(path.join(directory, 'model.safetensors'), Buffer.concat([length, header]));
 }
 
 describe('exit codes', () => {
@@ -63,8 +88,12 @@ describe('exit codes', () => {
   });
 });
 
-// The built CLI, for the codes a run without Python reaches. 8 and 9 are covered by pull-command.test.ts
-// (loopback hub), 130 by convert-command.test.ts (SIGINT during the export).
+// The built CLI, one real run per code. Covered elsewhere: 8 and 9 by pull-command.test.ts (loopback
+// hub), 13 by batch-command.test.ts (a batch with a corrupt model; also batch-queue.test.ts with
+// --follow), 130 by convert-command.test.ts (SIGINT during the export). 1 (internal error) has no
+// run here: it is what an error without a documented code becomes, i.e. a bug, so no correct input
+// reaches it (convert-failure-codes.test.ts asserts that each failure path it runs prints its own
+// code); the mapping test above covers it (a plain Error and an INTERNAL_ERROR ConversionError exit 1).
 describe('exit codes of the built gpux-convert', () => {
   let scratch: string;
   let model: string;
@@ -136,6 +165,49 @@ describe('exit codes of the built gpux-convert', () => {
     const run = await runBuiltCli(['validate', other, '--against', model, '--atol', '0', '--rtol', '0'], { env });
     expect(run.stdout).toMatch(/^FAILED: .*other\.onnx against .*model\.onnx \(atol 0, rtol 0\)/m);
     expect(run.exitCode).toBe(7);
+  });
+
+  it('6: an export that fails in Python (a BERT config whose hidden size is no multiple of its heads)', async () => {
+    const { pythonExecutable } = await ensurePythonEnvironment(pytorchRequirements);
+    const source = path.join(scratch, 'uneven-heads-bert');
+    await writeBertDirectory(source, { hidden_size: 10, num_attention_heads: 3, intermediate_size: 8, vocab_size: 50 });
+    const output = path.join(scratch, 'out-6');
+    const run = await runBuiltCli(['convert', source, '-o', output, '--python', pythonExecutable, '--no-latency', '--cache-dir', path.join(scratch, 'cache-6')], { env });
+    expect(run.stderr).toMatch(/^error \[EXPORT_FAILED\]: ValueError: The hidden size \(10\) is not a multiple of the number of attention heads \(3\)/m);
+    expect(run.exitCode).toBe(6);
+    await expect(stat(output)).rejects.toThrow();
+  }, 180_000);
+
+  // The CLI has no time limit option (timeoutMs is an API option of the adapters), so 11 is reached
+  // through OUT_OF_MEMORY: an embedding table of 2e9 x 64 float32 (512 GB), which torch's CPU
+  // allocator refuses (errno 12) on a machine with less memory than that and heuristic overcommit.
+  it('11: a model larger than memory (torch cannot allocate its embedding table)', async () => {
+    const { pythonExecutable } = await ensurePythonEnvironment(pytorchRequirements);
+    const source = path.join(scratch, 'huge-vocabulary-bert');
+    await writeBertDirectory(source, { hidden_size: 64, num_attention_heads: 4, intermediate_size: 64, vocab_size: 2_000_000_000 });
+    const output = path.join(scratch, 'out-11');
+    const run = await runBuiltCli(['convert', source, '-o', output, '--python', pythonExecutable, '--no-latency', '--cache-dir', path.join(scratch, 'cache-11')], { env });
+    expect(run.stderr).toMatch(/^error \[OUT_OF_MEMORY\]: The model needs more memory than the system could give \(.*can't allocate memory: you tried to allocate 512000000000 bytes/m);
+    expect(run.exitCode).toBe(11);
+    await expect(stat(output)).rejects.toThrow();
+  }, 180_000);
+
+  it('12: the fp16 variant fails validation; the export and the int8 variant are written', async () => {
+    const source = path.join(scratch, 'beyond-float16.onnx');
+    await writeBeyondFloat16(source);
+    const output = path.join(scratch, 'out-12');
+    const run = await runBuiltCli(['convert', source, '-o', output, '--quantize', 'fp16,int8', '--no-latency', '--cache-dir', path.join(scratch, 'cache-12')], { env });
+    expect(run.stderr).toMatch(/^error \[VALIDATION_FAILED\]: variant fp16 \(onnx\/model_fp16\.onnx\) was left out/m);
+    expect(run.exitCode).toBe(12);
+    const report = JSON.parse(await readFile(path.join(output, 'conversion-report.json'), 'utf8')) as {
+      validation: Array<{ path: string; variant: string; status: string; code?: string; report?: { cases: Array<{ outputs: Array<{ maxRelDiff: number }> }> } }>;
+    };
+    const failed = report.validation.filter((entry) => entry.status === 'failed');
+    expect(failed.map((entry) => [entry.variant, entry.path, entry.code])).toEqual([['fp16', 'onnx/model_fp16.onnx', 'VALIDATION_FAILED']]);
+    // The clamped weight: 65504 instead of 1e5, 34.5% off.
+    expect(failed[0]?.report?.cases[0]?.outputs[0]?.maxRelDiff).toBeCloseTo(1 - 65504 / 100_000, 3);
+    expect(report.validation.find((entry) => entry.variant === 'quantize-int8')?.status).toBe('passed');
+    expect((await readdir(path.join(output, 'onnx'))).sort()).toEqual(['model.onnx', 'model_int8.onnx']);
   });
 
   it('10: a hub that cannot be reached', async () => {

@@ -113,6 +113,14 @@ def _take_over_stdout():
     return os.fdopen(protocol_fd, "w", buffering=1, encoding="utf-8")
 
 
+def _is_allocator_failure(error: BaseException) -> bool:
+    """An allocation that the framework's allocator could not get: torch raises these as RuntimeError
+    (CPU: "DefaultCPUAllocator: can't allocate memory", errno 12) or torch.OutOfMemoryError, not MemoryError."""
+    if type(error).__name__ == "OutOfMemoryError":
+        return True
+    return isinstance(error, RuntimeError) and "can't allocate memory" in str(error)
+
+
 def classify_exception(error: BaseException) -> Dict[str, Any]:
     """Maps a Python exception to a protocol error event."""
     if isinstance(error, BridgeError):
@@ -126,6 +134,13 @@ def classify_exception(error: BaseException) -> Dict[str, Any]:
         }
     if isinstance(error, MemoryError):
         return {"code": "OUT_OF_MEMORY", "message": "Python ran out of memory (MemoryError).", "details": {}}
+    if _is_allocator_failure(error):
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return {
+            "code": "OUT_OF_MEMORY",
+            "message": f"The model needs more memory than the system could give ({first_line}).",
+            "details": {"exceptionType": type(error).__name__},
+        }
     return {
         "code": "EXPORT_FAILED",
         "message": f"{type(error).__name__}: {error}",

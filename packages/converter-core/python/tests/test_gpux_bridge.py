@@ -75,7 +75,15 @@ def test_missing_module_names_the_module(tmp_path):
 
 @pytest.mark.parametrize(
     "error, code",
-    [(MemoryError(), "OUT_OF_MEMORY"), (ValueError("nope"), "EXPORT_FAILED"), (ModuleNotFoundError("x", name="torch.nn"), "PYTHON_DEPENDENCY_MISSING")],
+    [
+        (MemoryError(), "OUT_OF_MEMORY"),
+        # torch's CPU allocator, as torch 2.x words it for a tensor larger than RAM + overcommit allows
+        (RuntimeError("[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: you tried to allocate 512000000000 bytes. Error code 12 (Cannot allocate memory)"), "OUT_OF_MEMORY"),
+        (type("OutOfMemoryError", (RuntimeError,), {})("CUDA out of memory"), "OUT_OF_MEMORY"),
+        (RuntimeError("shape mismatch"), "EXPORT_FAILED"),
+        (ValueError("nope"), "EXPORT_FAILED"),
+        (ModuleNotFoundError("x", name="torch.nn"), "PYTHON_DEPENDENCY_MISSING"),
+    ],
 )
 def test_classify_exception(error, code):
     event = gpux_bridge.classify_exception(error)
@@ -83,7 +91,9 @@ def test_classify_exception(error, code):
     if code == "PYTHON_DEPENDENCY_MISSING":
         assert event["details"]["module"] == "torch"
     if code == "EXPORT_FAILED":
-        assert event["message"] == "ValueError: nope"
+        assert event["message"] == f"{type(error).__name__}: {error}"
+    if code == "OUT_OF_MEMORY" and not isinstance(error, MemoryError):
+        assert event["message"].startswith("The model needs more memory than the system could give (")
 
 
 def test_inspect_environment_reports_versions_and_pins():
