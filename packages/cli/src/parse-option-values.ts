@@ -1,35 +1,25 @@
 import { parseStaticShapes } from '@gpux/converter-core';
+import { parseOptimizationLevel as parseLevel, parsePrecisionVariants, type OptimizationLevel, type PrecisionVariant } from '@gpux/optimizer';
 import { InvalidArgumentError } from 'commander';
 
-/** Graph optimization levels with Optimum's meaning. */
-export type OptimizationLevel = 'O0' | 'O1' | 'O2' | 'O3' | 'O4';
-
-/** Quantization and precision variants `--quantize` accepts (transformers.js names). */
-export type QuantizationMode = 'int8' | 'uint8' | 'q8' | 'fp16' | 'q4';
-
-export const OPTIMIZATION_LEVELS: readonly OptimizationLevel[] = ['O0', 'O1', 'O2', 'O3', 'O4'];
-export const QUANTIZATION_MODES: readonly QuantizationMode[] = ['int8', 'uint8', 'q8', 'fp16', 'q4'];
-
-/** Parses `--optimize O0..O4` (also `0..4` and lower case). */
-export function parseOptimizationLevel(value: string): OptimizationLevel {
-  const normalized = /^\d$/.test(value) ? `O${value}` : value.toUpperCase();
-  if (!(OPTIMIZATION_LEVELS as readonly string[]).includes(normalized)) {
-    throw new InvalidArgumentError(`expected one of ${OPTIMIZATION_LEVELS.join(', ')}, received "${value}".`);
+/** Commander glue: the optimizer's RangeError as a usage error (exit code 2), without its parameter name. */
+function asUsageError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof RangeError) throw new InvalidArgumentError(error.message.replace(/^Parameter "\w+" /, ''));
+    throw error;
   }
-  return normalized as OptimizationLevel;
 }
 
-/** Parses `--quantize int8,fp16` into distinct modes, in the order given. */
-export function parseQuantizationModes(value: string): QuantizationMode[] {
-  const modes: QuantizationMode[] = [];
-  for (const part of value.split(',').map((entry) => entry.trim().toLowerCase()).filter((entry) => entry !== '')) {
-    if (!(QUANTIZATION_MODES as readonly string[]).includes(part)) {
-      throw new InvalidArgumentError(`expected a comma list of ${QUANTIZATION_MODES.join(', ')}, received "${part}".`);
-    }
-    if (!modes.includes(part as QuantizationMode)) modes.push(part as QuantizationMode);
-  }
-  if (modes.length === 0) throw new InvalidArgumentError(`expected at least one of ${QUANTIZATION_MODES.join(', ')}.`);
-  return modes;
+/** Parses `--optimize O0..O4` (also `0..4` and lower case) with the optimizer's `parseOptimizationLevel`. */
+export function parseOptimizationLevel(value: string): OptimizationLevel {
+  return asUsageError(() => parseLevel(value));
+}
+
+/** Parses `--quantize int8,fp16` into distinct variants, in the order given, with the optimizer's `parsePrecisionVariants`. */
+export function parseQuantizationModes(value: string): PrecisionVariant[] {
+  return asUsageError(() => parsePrecisionVariants(value));
 }
 
 /** Parses a finite, non-negative number (tolerances). */

@@ -11,7 +11,7 @@ export { GRAPH_PASS_NAMES, optimizeGraph, summarizePassReports } from './passes/
 export type { GraphPassName, OptimizeGraphOptions, OptimizeGraphResult } from './passes/optimize-graph';
 export type { GraphPass, PassReport } from './passes/pass-report';
 // Levels and optimizeModel (src/levels, src/optimize-model.ts)
-export { OPTIMIZATION_LEVEL_DESCRIPTIONS, levelTolerances, parseOptimizationLevel } from './levels/optimization-level';
+export { OPTIMIZATION_LEVEL_DESCRIPTIONS, OPTIMIZATION_LEVELS, levelTolerances, parseOptimizationLevel } from './levels/optimization-level';
 export type { OptimizationLevel } from './levels/optimization-level';
 export { applyOptimizationLevel } from './levels/apply-optimization-level';
 export type { ApplyOptimizationLevelOptions, LevelResult } from './levels/apply-optimization-level';
@@ -46,6 +46,9 @@ export type { Float16StageOptions } from './stages/create-float16-stage';
 export { quantizeModel, quantizeModelIter, weightTypeForMode } from './quantization/quantize-model';
 export { createQuantizationStage, QUANTIZATION_FILE_SUFFIXES, QUANTIZATION_TOLERANCES } from './quantization/create-quantization-stage';
 export type { QuantizationStageOptions } from './quantization/create-quantization-stage';
+export { findVocabSize } from './quantization/find-vocab-size';
+export { PRECISION_VARIANTS, parsePrecisionVariants } from './variants/precision-variant';
+export type { PrecisionVariant } from './variants/precision-variant';
 export { calibrateActivations } from './quantization/calibrate-activations';
 export type { ActivationRange, CalibrateActivationsOptions } from './quantization/calibrate-activations';
 export { detectQuantizedModel, QUANTIZED_OP_TYPES } from './quantization/detect-quantized-model';

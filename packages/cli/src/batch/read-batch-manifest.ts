@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { ConversionError } from '@gpux/converter-core';
 import { Command, CommanderError } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import type { OptimizationLevel, QuantizationMode } from '../parse-option-values';
+import type { OptimizationLevel, PrecisionVariant } from '@gpux/optimizer';
 import { addJobOptions } from './batch-job-options';
 
 /** The conversion options a batch line or manifest entry may set (as `convert` spells them). */
@@ -11,7 +11,7 @@ export interface BatchJobCliOptions {
   task?: string;
   opset?: number;
   optimize?: OptimizationLevel;
-  quantize?: QuantizationMode[];
+  quantize?: PrecisionVariant[];
   staticShapes?: Record<string, number>;
   atol?: number;
   rtol?: number;

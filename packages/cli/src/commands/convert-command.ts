@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { convertIter, gpuxDynamicInputWarning, holdsConversionOutput, type ConvertOptions } from '@gpux/converter-core';
 import { ConversionCache } from '@gpux/model-manager';
+import type { OptimizationLevel, PrecisionVariant } from '@gpux/optimizer';
 import { Option, type Command } from 'commander';
 import { createAdapters } from '../conversion/create-adapters';
 import { EXIT_CODES } from '../exit-codes';
@@ -18,8 +19,6 @@ import {
   parseQuantizationModes,
   parseStaticShapesOption,
   parseCosineSimilarity,
-  type OptimizationLevel,
-  type QuantizationMode,
 } from '../parse-option-values';
 import { runCommand } from '../run-command';
 
@@ -30,7 +29,7 @@ interface ConvertCliOptions {
   output?: string;
   overwrite?: boolean;
   optimize?: OptimizationLevel;
-  quantize?: QuantizationMode[];
+  quantize?: PrecisionVariant[];
   staticShapes?: Record<string, number>;
   minCosine?: number;
   atol?: number;

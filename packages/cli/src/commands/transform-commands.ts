@@ -2,14 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { compareOnnxModelsIter, fixSymbolicDims, inspectOnnxModel, loadOnnxModel, saveOnnxModel, type ModelVariantStage } from '@gpux/converter-core';
+import { findVocabSize, type OptimizationLevel, type PrecisionVariant } from '@gpux/optimizer';
 import type { Command } from 'commander';
 import { createOptimizationStage, createQuantizationStage } from '../conversion/create-variant-stages';
 import { drainWithRenderer, writeJsonResult } from '../drain-with-renderer';
 import { EXIT_CODES } from '../exit-codes';
 import { formatValidationReport } from '../output/format-validation-report';
 import { formatBytes, ProgressRenderer } from '../output/progress-renderer';
-import { parseCosineSimilarity, parseOptimizationLevel, parseQuantizationModes, parseStaticShapesOption, type OptimizationLevel, type QuantizationMode } from '../parse-option-values';
-import { readVocabSize } from '../read-vocab-size';
+import { parseCosineSimilarity, parseOptimizationLevel, parseQuantizationModes, parseStaticShapesOption } from '../parse-option-values';
 import { runCommand } from '../run-command';
 
 interface TransformCliOptions {
@@ -62,7 +62,7 @@ async function runStageOnFile(createStage: () => ModelVariantStage, modelPath: s
       const stageInput = staticInput?.path ?? input;
       const stageResult = await drainWithRenderer(stage.run({ modelPath: stageInput, outputPath, workDirectory, signal }), renderer);
       const result = staticInput === undefined ? stageResult : { ...stageResult, notes: [staticInput.note, ...stageResult.notes] };
-      const vocabSize = await readVocabSize(path.dirname(input));
+      const vocabSize = await findVocabSize(input);
       const validation = options.validate
         ? await drainWithRenderer(
             compareOnnxModelsIter({
@@ -114,13 +114,13 @@ export function registerTransformCommands(program: Command): void {
     .command('quantize')
     .description('Quantize an ONNX model (or convert it to fp16) and validate it against the input.')
     .argument('<model>', 'the .onnx file')
-    .option('--mode <mode>', 'int8, uint8, q8 (model_quantized), fp16 or q4', (value: string) => parseQuantizationModes(value)[0] as QuantizationMode, 'int8' as QuantizationMode)
+    .option('--mode <mode>', 'int8, uint8, q8 (model_quantized), fp16 or q4', (value: string) => parseQuantizationModes(value)[0] as PrecisionVariant, 'int8' as PrecisionVariant)
     .option('-o, --output <file>', 'output file (default: beside the input, with the transformers.js suffix: _int8, _fp16, ...)')
     .option('--static-shapes <dims>', 'fix symbolic dims in the output, e.g. batch_size=1,sequence_length=128 (validated at those sizes)', parseStaticShapesOption)
     .option('--no-validate', 'skip the comparison with the input model')
     .option('--json', 'one JSON event per line on stdout, the result object last')
     .option('--min-cosine <n>', 'accuracy budget: least cosine similarity to the input (default 0.99, q4 0.98); lower keeps fewer nodes in fp32', parseCosineSimilarity)
-    .action(async (modelPath: string, options: TransformCliOptions & { mode: QuantizationMode; minCosine?: number }) => {
+    .action(async (modelPath: string, options: TransformCliOptions & { mode: PrecisionVariant; minCosine?: number }) => {
       await runStageOnFile(() => createQuantizationStage(options.mode, undefined, options.minCosine === undefined ? {} : { minCosineSimilarity: options.minCosine }), modelPath, options);
     });
 }

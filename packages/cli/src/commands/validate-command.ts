@@ -1,13 +1,13 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { compareOnnxModelsIter, ConversionError, type ValidationReport, type ValidationTolerances } from '@gpux/converter-core';
+import { findVocabSize } from '@gpux/optimizer';
 import type { Command } from 'commander';
 import { drainWithRenderer, writeJsonResult } from '../drain-with-renderer';
 import { EXIT_CODES } from '../exit-codes';
 import { formatValidationReport } from '../output/format-validation-report';
 import { ProgressRenderer } from '../output/progress-renderer';
 import { parseNonNegativeNumber, parsePositiveInteger } from '../parse-option-values';
-import { readVocabSize } from '../read-vocab-size';
 import { runCommand } from '../run-command';
 import { validateAgainstSource } from './validate-against-source';
 
@@ -41,7 +41,7 @@ export function registerValidateCommand(program: Command): void {
     .option('--atol <n>', 'absolute tolerance (default 1e-4)', parseNonNegativeNumber)
     .option('--rtol <n>', 'relative tolerance (default 1e-3)', parseNonNegativeNumber)
     .option('--min-cosine <n>', 'also require this cosine similarity per output (e.g. 0.99 for quantized models)', parseNonNegativeNumber)
-    .option('--vocab-size <n>', 'generated token ids stay below this (default: vocab_size of the config.json beside the model or its output, else 100)', parsePositiveInteger)
+    .option('--vocab-size <n>', 'generated token ids stay below this (default: vocab_size of the config.json beside the model or its output, else the rows of its input_ids embedding table, else 100)', parsePositiveInteger)
     .option('--python <path>', 'interpreter for --source (default: the managed environment)')
     .option('--json', 'one JSON event per line on stdout, the validation report last')
     .action(async (modelPath: string, options: ValidateCliOptions) => {
@@ -61,7 +61,7 @@ export function registerValidateCommand(program: Command): void {
           if (reference === undefined) {
             throw new ConversionError('INVALID_MODEL_FILE', `Nothing to validate ${modelPath} against: pass --against <reference.onnx> or --source <original model>.`, { details: { modelPath } });
           }
-          const vocabSize = options.vocabSize ?? (await readVocabSize(path.dirname(path.resolve(modelPath))));
+          const vocabSize = options.vocabSize ?? (await findVocabSize(modelPath));
           report = await drainWithRenderer(
             compareOnnxModelsIter({ referenceModelPath: reference, candidateModelPath: modelPath, tolerances, throwOnFailure: false, ...(vocabSize === undefined ? {} : { vocabSize }), signal }),
             renderer,

@@ -5,8 +5,7 @@ import {
   createQuantizationStage as createQuantizerStage,
   QUANTIZATION_TOLERANCES,
 } from '@gpux/optimizer';
-import { embeddingVocabSize } from './embedding-vocab-size';
-import type { OptimizationLevel, QuantizationMode } from '../parse-option-values';
+import type { OptimizationLevel, PrecisionVariant } from '@gpux/optimizer';
 
 /** Builds one optimization stage (`--optimize O1..O4`), written as `model_optimized.onnx`. */
 export function createOptimizationStage(level: OptimizationLevel): ModelVariantStage {
@@ -23,43 +22,27 @@ export interface QuantizationStageChoices {
   minCosineSimilarity?: number;
 }
 
-/** Builds one quantization or fp16 stage (`--quantize int8,fp16,...`), reading the stage `inputFrom` when given. */
-export function createQuantizationStage(mode: QuantizationMode, inputFrom?: string, choices: QuantizationStageChoices = {}): ModelVariantStage {
+/**
+ * Builds one quantization or fp16 stage (`--quantize int8,fp16,...`), reading the stage `inputFrom`
+ * when given. An integer variant must stay within the mode's cosine tolerance of fp32 (or
+ * `minCosineSimilarity`): when it does not, the optimizer keeps the most sensitive nodes in float
+ * until it does (its `accuracyBudget`), checked on token ids below the vocabulary size the
+ * optimizer's stage finds for its input model.
+ */
+export function createQuantizationStage(mode: PrecisionVariant, inputFrom?: string, choices: QuantizationStageChoices = {}): ModelVariantStage {
   const options = inputFrom === undefined ? {} : { inputFrom };
   if (mode === 'fp16') return createFloat16Stage(options);
-  return withAccuracyBudget(mode, inputFrom, choices.minCosineSimilarity);
-}
-
-/**
- * An integer quantization stage whose variant must stay within the mode's cosine tolerance of fp32:
- * when it does not, the optimizer keeps the most sensitive nodes in float until it does (its
- * `accuracyBudget`). The budget's check runs on generated token ids below the model's vocabulary size,
- * read from the embedding table when the stage runs.
- */
-function withAccuracyBudget(mode: Exclude<QuantizationMode, 'fp16'>, inputFrom: string | undefined, minCosineSimilarity: number | undefined): ModelVariantStage {
-  const budget = { minCosineSimilarity: minCosineSimilarity ?? QUANTIZATION_TOLERANCES[mode].minCosineSimilarity ?? 0.99 };
+  const { minCosineSimilarity } = choices;
+  const accuracyBudget = { minCosineSimilarity: minCosineSimilarity ?? QUANTIZATION_TOLERANCES[mode].minCosineSimilarity ?? 0.99 };
   const tolerances = minCosineSimilarity === undefined ? undefined : { ...QUANTIZATION_TOLERANCES[mode], minCosineSimilarity };
-  const template = createQuantizerStage(mode, { ...(inputFrom === undefined ? {} : { inputFrom }), accuracyBudget: budget, ...(tolerances === undefined ? {} : { tolerances }) });
-  return {
-    name: template.name,
-    phase: template.phase,
-    fileSuffix: template.fileSuffix,
-    ...(template.tolerances === undefined ? {} : { tolerances: template.tolerances }),
-    ...(template.options === undefined ? {} : { options: template.options }),
-    ...(inputFrom === undefined ? {} : { inputFrom }),
-    async *run(input) {
-      const vocabSize = await embeddingVocabSize(input.modelPath);
-      const stage = createQuantizerStage(mode, { accuracyBudget: budget, ...(vocabSize === undefined ? {} : { vocabSize }), ...(tolerances === undefined ? {} : { tolerances }) });
-      return yield* stage.run(input);
-    },
-  };
+  return createQuantizerStage(mode, { ...options, accuracyBudget, ...(tolerances === undefined ? {} : { tolerances }) });
 }
 
 /**
  * The variant stages of `--optimize` and `--quantize`: the optimized model first (O0 adds none), then
  * each quantized variant, derived from the optimized model when there is one (as Optimum does).
  */
-export function createVariantStages(level: OptimizationLevel | undefined, modes: readonly QuantizationMode[], choices: QuantizationStageChoices = {}): ModelVariantStage[] {
+export function createVariantStages(level: OptimizationLevel | undefined, modes: readonly PrecisionVariant[], choices: QuantizationStageChoices = {}): ModelVariantStage[] {
   const stages: ModelVariantStage[] = [];
   const optimization = level === undefined || level === 'O0' ? undefined : createOptimizationStage(level);
   if (optimization !== undefined) stages.push(optimization);

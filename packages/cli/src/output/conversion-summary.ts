@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { ConversionReport, ValidationReport } from '@gpux/converter-core';
-import { readVocabSize } from '../read-vocab-size';
+import { findVocabSize } from '@gpux/optimizer';
 import { formatBytes } from './progress-renderer';
 import { formatTable } from './format-table';
 import { measureLatency, type LatencyMeasurement } from './measure-latency';
@@ -58,7 +58,9 @@ export async function summarizeConversion(
   } = {},
 ): Promise<ModelSummary[]> {
   const summaries: ModelSummary[] = [];
-  const vocabSize = await readVocabSize(directory);
+  // The output's config.json (or the main model's embedding table) bounds the token ids of the timed runs.
+  const mainModel = report.models.at(0);
+  const vocabSize = options.measure === false || mainModel === undefined ? undefined : await findVocabSize(path.join(directory, ...mainModel.path.split('/')));
   for (const model of report.models) {
     const base = path.posix.basename(model.path);
     let bytes = 0;

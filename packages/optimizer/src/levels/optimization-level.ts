@@ -13,7 +13,10 @@ export const OPTIMIZATION_LEVEL_DESCRIPTIONS: Readonly<Record<OptimizationLevel,
   O4: 'O3 + float16 weights and activations (GPU targets), float32 inputs and outputs',
 };
 
-const ORDER: readonly OptimizationLevel[] = ['O0', 'O1', 'O2', 'O3', 'O4'];
+/** Every level, from none to most. */
+export const OPTIMIZATION_LEVELS: readonly OptimizationLevel[] = ['O0', 'O1', 'O2', 'O3', 'O4'];
+
+const ORDER = OPTIMIZATION_LEVELS;
 
 /**
  * Reads a level from `'O2'`, `'o2'`, `'2'` or `2`.

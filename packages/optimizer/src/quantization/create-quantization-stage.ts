@@ -1,6 +1,7 @@
 /** The pipeline stage of a quantization mode (converter-core's ModelVariantStage). */
 import type { ModelVariantStage, ProgressEvent, ValidationTolerances, VariantResult } from '@gpux/converter-core';
 import type { QuantizationMode, QuantizeModelOptions } from './quantization-options';
+import { findVocabSize } from './find-vocab-size';
 import { quantizeModelIter } from './quantize-model';
 
 /** File suffix of each mode, as transformers.js names variants (`model` + suffix + `.onnx`). */
@@ -34,7 +35,9 @@ export type QuantizationStageOptions = Omit<QuantizeModelOptions, 'mode' | 'sign
 
 /**
  * Builds the stage that writes `<name><suffix>.onnx` for a quantization mode. The pipeline compares
- * its output with the exported model using the mode's tolerances.
+ * its output with the exported model using the mode's tolerances. Without a `vocabSize` option, the
+ * token ids of generated inputs stay below the vocabulary size {@link findVocabSize} finds for the
+ * stage's input model (the default 100 when it finds none).
  *
  * @throws {TypeError} for an unknown mode.
  * @example
@@ -57,7 +60,8 @@ export function createQuantizationStage(mode: QuantizationMode, options: Quantiz
     ...(inputFrom === undefined ? {} : { inputFrom }),
     options: recorded,
     async *run({ modelPath, outputPath, workDirectory, signal }): AsyncGenerator<ProgressEvent, VariantResult, void> {
-      const result = yield* quantizeModelIter(modelPath, outputPath, { ...quantizeOptions, mode, workDirectory, ...(signal === undefined ? {} : { signal }) });
+      const vocabSize = quantizeOptions.vocabSize ?? (await findVocabSize(modelPath));
+      const result = yield* quantizeModelIter(modelPath, outputPath, { ...quantizeOptions, mode, workDirectory, ...(vocabSize === undefined ? {} : { vocabSize }), ...(signal === undefined ? {} : { signal }) });
       return {
         notes: result.notes,
         details: {
