@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConversionCache, type CachedConversion } from '@gpux/model-manager';
 import type { Command } from 'commander';
 import { writeJsonResult } from '../drain-with-renderer';
@@ -73,7 +74,11 @@ export function registerCacheCommands(program: Command): void {
         const unmatched: string[] = [];
         const selected = new Set<CachedConversion>(options.all === true ? conversions : []);
         for (const target of targets) {
-          const matches = conversions.filter((conversion) => conversionName(conversion) === target || conversion.directory === target || conversion.manifest.sourceId === target);
+          // A local source or a conversion directory may be named relative to the working directory (`rm ./model.onnx`).
+          const resolved = path.resolve(target);
+          const matches = conversions.filter(
+            (conversion) => conversionName(conversion) === target || [target, resolved].includes(conversion.directory) || [target, resolved].includes(conversion.manifest.sourceId),
+          );
           if (matches.length === 0) unmatched.push(target);
           for (const match of matches) selected.add(match);
         }

@@ -11,12 +11,12 @@ interface SetupOptions {
   json?: boolean;
 }
 
-/** `gpux-convert setup [pytorch|tensorflow|all]`: builds (or repairs) the managed Python environments. */
+/** `gpux-convert setup [pytorch|tensorflow|tensorflow-transformers|all|gpux]`: builds (or repairs) the managed Python environments. */
 export function registerSetupCommand(program: Command): void {
   program
     .command('setup')
     .description('Build the managed Python environments (reused when complete, repaired when broken).')
-    .argument('[environment]', 'pytorch, tensorflow, tensorflow-transformers or all', 'all')
+    .argument('[environment]', 'pytorch, tensorflow, tensorflow-transformers, all (those three) or gpux (the GPUX runtime that runs gpux.yml; not part of all)', 'all')
     .option('--cache-dir <dir>', 'GPUX cache root (default: $GPUX_CACHE_DIR or ~/.cache/gpux)')
     .option('--python <path>', 'base Python interpreter used to create the environments', undefined)
     .option('--rebuild', 'rebuild even when complete')
