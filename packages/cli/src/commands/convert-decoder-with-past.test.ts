@@ -13,9 +13,14 @@ const execFileAsync = promisify(execFile);
 interface DecoderReference {
   prompt: number[];
   generated: number[];
+  /** Top-1 minus top-2 logit at each of the 5 greedy steps, of the random-weight model and after training. */
+  margins: { untrained: number[]; trained: number[] };
 }
 
-/** Builds a tiny decoder with src/test-fixtures/make_tiny_decoders.py; returns PyTorch's greedy tokens. */
+/**
+ * Builds a tiny decoder with src/test-fixtures/make_tiny_decoders.py, trained for a few seconds so that
+ * its greedy choices are confident as a real LLM's are; returns PyTorch's greedy tokens and margins.
+ */
 async function makeTinyDecoder(kind: 'qwen2' | 'gpt-neox', directory: string): Promise<DecoderReference> {
   const { pythonExecutable } = await ensurePythonEnvironment(pytorchRequirements);
   await execFileAsync(pythonExecutable, [path.join(__dirname, '..', 'test-fixtures', 'make_tiny_decoders.py'), kind, directory], { maxBuffer: 16 * 1024 * 1024 });
@@ -67,7 +72,7 @@ describe.each(['qwen2', 'gpt-neox'] as const)('gpux-convert convert %s (decoder 
     await rm(scratch, { recursive: true, force: true });
   });
 
-  it('writes every variant validated, and fp32 and O2 generate PyTorch\'s 5 greedy tokens', async () => {
+  it('writes every variant validated, and fp32, O2 and int8 generate PyTorch\'s 5 greedy tokens', async () => {
     const output = path.join(scratch, 'out');
     const run = await runBuiltCli(['convert', path.join(scratch, kind), '-o', output, '--cache-dir', path.join(scratch, 'cache'), '--optimize', 'O2', '--quantize', 'int8', '--json', '--no-latency']);
     expect(`${run.exitCode} ${run.stdout.split('\n').filter(Boolean).at(-1)?.slice(0, 2000)}`).toMatch(/^0 /);
@@ -88,7 +93,16 @@ describe.each(['qwen2', 'gpt-neox'] as const)('gpux-convert convert %s (decoder 
     expect(optimizedCases[0]?.outputs.find((entry) => entry.name === 'present.0.key')?.shape[2]).toBe(12);
 
     expect(new Set(reference.generated).size).toBeGreaterThan(2);
+    // Trained, the fixture picks each token by a margin of several logits (about 7-9 measured; random
+    // weights: 0.02-1.6), so the int8 variant can be held to PyTorch's tokens as on a real LLM.
+    expect(Math.min(...reference.margins.trained)).toBeGreaterThan(2);
     expect(await greedyTokens(path.join(output, 'onnx', 'model.onnx'), reference.prompt, 5)).toEqual(reference.generated);
     expect(await greedyTokens(path.join(output, 'onnx', 'model_optimized.onnx'), reference.prompt, 5)).toEqual(reference.generated);
+    // int8 with every weight MatMul and the embedding quantized, none kept in float for accuracy: at least
+    // 4 projections per layer (GPT-NeoX fuses query/key/value) x 2 layers, the LM head and the embedding.
+    const int8Details = report.variants.find((variant) => variant.name === 'quantize-int8')?.details?.model as { quantizedNodes: number; keptInFloat: unknown[] } | undefined;
+    expect(int8Details?.keptInFloat).toEqual([]);
+    expect(int8Details?.quantizedNodes).toBeGreaterThanOrEqual(10);
+    expect(await greedyTokens(path.join(output, 'onnx', 'model_int8.onnx'), reference.prompt, 5)).toEqual(reference.generated);
   }, 600_000);
 });
