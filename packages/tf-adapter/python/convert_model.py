@@ -206,9 +206,16 @@ def handle(request, bridge):
         notes.append("No reference outputs: the model keeps custom ops that onnxruntime cannot run.")
     if inputs and all(isinstance(spec["shape"][0], int) for spec in inputs if spec["shape"]):
         notes.append("The model's batch dimension is fixed; validation cases differ in their random inputs only.")
+    task = request.get("task") or source.task
+    if not task:
+        from task_inference import infer_task
+
+        task, why = infer_task(model, inputs, outputs)
+        if why:
+            notes.append(why)
     return {
         "files": [{"name": "model", "path": path, "inputs": inputs, "outputs": outputs}],
-        "task": request.get("task") or source.task or "feature-extraction",
+        "task": task,
         "architecture": source.architecture,
         "opset": opset,
         "exporter": source.exporter,

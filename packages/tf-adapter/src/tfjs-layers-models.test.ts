@@ -56,6 +56,8 @@ describe('TF.js layers models', () => {
     const file = result.files[0]!;
     expect(file.inputs).toEqual([{ name: 'conv2d_Conv2D1_input', dtype: 'float32', shape: ['batch_size', 12, 12, 3] }]);
     expect(file.outputs).toEqual([{ name: 'dense_Dense1', dtype: 'float32', shape: ['batch_size', 3] }]);
+    // A 12x12 RGB input and a Dense softmax head: an image classifier.
+    expect(result.task).toBe('image-classification');
     const differences = await compareReferenceCases(file.path, result.referenceCases);
     expect(differences.map((difference) => difference.shape[0])).toEqual([1, 2]);
     for (const difference of differences) expect(difference.maxAbsDiff).toBeLessThan(1e-5);
@@ -71,6 +73,7 @@ describe('TF.js layers models', () => {
     const file = result.files[0]!;
     expect(file.inputs).toEqual([{ name: 'features', dtype: 'float32', shape: ['batch_size', 6] }]);
     expect(file.outputs).toEqual([{ name: 'scores', dtype: 'float32', shape: ['batch_size', 2] }]);
+    expect(result.task).toBe('feature-extraction');
     const differences = await compareReferenceCases(file.path, result.referenceCases);
     expect(differences).toHaveLength(2);
     for (const difference of differences) expect(difference.maxAbsDiff).toBeLessThan(1e-5);

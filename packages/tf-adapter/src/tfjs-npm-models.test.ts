@@ -1,14 +1,22 @@
 // TF.js graph models as npm packages ship them (issue 14): their model.json files carry what
 // tf2onnx's TF.js reader and protobuf's json_format trip on (strings as byte arrays, shape hints
 // on function nodes, int64 constants stored as int32 weights); python/tfjs_graph_json.py
-// normalises them.
+// normalises them. A TF.js layers model from npm: the 2x super-resolution model (an RDN, Keras 2.10
+// topology, MIT) that @upscalerjs/default-model ships in models/, checked against TensorFlow and
+// against the upscaled image the package ships beside it.
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
-import { ConversionError } from '@gpux/converter-core';
+import { ConversionError, readNpy } from '@gpux/converter-core';
+import * as ort from 'onnxruntime-node';
 
 import { compareReferenceCases } from './test-support/compare-reference-cases';
 import { npmPackageFixture } from './test-support/npm-package-fixture';
-import { exportSource, makeTemporaryDirectory } from './test-support/tensorflow-fixtures';
+import { exportSource, makeTemporaryDirectory, tensorflowPython } from './test-support/tensorflow-fixtures';
+import { tensorflowAdapterDirectory } from './tensorflow-requirements';
+
+const execFileAsync = promisify(execFile);
 
 let root = '';
 let cleanup: () => Promise<void> = async () => {};
@@ -62,5 +70,66 @@ describe('TF.js graph models from npm packages', () => {
       ['classes', 'string', 'classes_dim1'],
     ]);
     expect(result.referenceCases).toEqual([]);
+  });
+});
+
+describe('TF.js layers models from npm packages', () => {
+  it('converts the RDN 2x upscaler of @upscalerjs/default-model@1.0.0 with dynamic H/W and reproduces the image the package ships', async () => {
+    const packageDirectory = await npmPackageFixture('@upscalerjs/default-model@1.0.0');
+    const { detection, result } = await exportSource(path.join(packageDirectory, 'models', 'model.json'), root);
+    expect(detection.format).toBe('tfjs');
+    expect(result.exporter).toBe('tf2onnx.convert.from_keras (TF.js layers model rebuilt in Keras)');
+    expect(result.notes[0]).toBe(
+      'Rebuilt the Keras model (Functional, 23 layers) from the TF.js layers topology and set its 24 weights from the manifest (by layer name), then converted it as a Keras model.',
+    );
+    expect(result.modelConfig).toMatchObject({ tfjsFormat: 'layers-model', generatedBy: 'keras v2.10.0' });
+    // An image-to-image model: no classifier head, so the task stays the default.
+    expect(result.task).toBe('feature-extraction');
+    const file = result.files[0]!;
+    expect(file.inputs).toEqual([{ name: 'LR', dtype: 'float32', shape: ['batch_size', 'LR_dim1', 'LR_dim2', 3] }]);
+    expect(file.outputs).toEqual([{ name: 'SR', dtype: 'float32', shape: ['batch_size', 'SR_dim1', 'SR_dim2', 3] }]);
+    // Validated against the rebuilt Keras model at two batch sizes and two image sizes.
+    const differences = await compareReferenceCases(file.path, result.referenceCases);
+    expect(differences.map((difference) => difference.shape)).toEqual([
+      [1, 32, 32, 3],
+      [2, 48, 48, 3],
+    ]);
+    for (const difference of differences) {
+      expect(difference.maxAbsDiff).toBeLessThan(1e-4);
+      expect(difference.maxAbsReference).toBeGreaterThan(1);
+    }
+    // The package's assets: fixture.png (128x128) and UpscalerJS's 2x result of it (256x256). The
+    // ONNX output, rounded to 8 bits, must give that image back; a nearest-neighbour 2x is 4.8
+    // levels off on average, so wrong weights cannot pass.
+    const decoded = path.join(root, 'upscaler-assets');
+    await execFileAsync(await tensorflowPython(), [
+      path.join(tensorflowAdapterDirectory(), 'fixtures', 'decode_png.py'),
+      path.join(packageDirectory, 'assets', 'fixture.png'),
+      `${decoded}-fixture.npy`,
+      path.join(packageDirectory, 'assets', 'samples', '2x', 'result.png'),
+      `${decoded}-result.npy`,
+    ]);
+    const low = await readNpy(`${decoded}-fixture.npy`);
+    const high = await readNpy(`${decoded}-result.npy`);
+    expect([low.dtype, high.dtype]).toEqual(['float32', 'float32']);
+    expect(low.shape).toEqual([1, 128, 128, 3]);
+    const expected = high.data as Float32Array;
+    const session = await ort.InferenceSession.create(file.path);
+    try {
+      const upscaled = (await session.run({ LR: new ort.Tensor('float32', low.data as Float32Array, low.shape) })).SR!;
+      expect(upscaled.dims).toEqual(high.shape);
+      const levels = upscaled.data as Float32Array;
+      let total = 0;
+      let worst = 0;
+      for (let index = 0; index < levels.length; index += 1) {
+        const difference = Math.abs(Math.min(255, Math.max(0, Math.round(levels[index]!))) - expected[index]!);
+        total += difference;
+        worst = Math.max(worst, difference);
+      }
+      expect(total / levels.length).toBeLessThan(0.01);
+      expect(worst).toBeLessThanOrEqual(1);
+    } finally {
+      await session.release();
+    }
   });
 });
