@@ -95,7 +95,6 @@ def handle(request: Dict[str, Any], bridge) -> Dict[str, Any]:
     bridge.progress("export", 2, "loading torch")
     import torch
 
-    from inline_external_data import inline_external_data
     from io_detection import make_inputs
     from onnx_export import EXTERNAL_DATA_THRESHOLD, finalize_onnx, export_plan, move_model
 
@@ -131,9 +130,13 @@ def handle(request: Dict[str, Any], bridge) -> Dict[str, Any]:
     del plans, sample
     gc.collect()
     for name, path, external, inputs, outputs in written:
-        if not external:
-            inline_external_data(path)
         data_files = sorted(entry for entry in os.listdir(os.path.dirname(path)) if entry != os.path.basename(path))
+        if data_files and not external:
+            # Below the threshold the weights belong in the .onnx file: the adapter's TypeScript side
+            # streams them in with converter-core's saveOnnxModel, writing `singleFilePath`.
+            single = os.path.join(request["outputDirectory"], os.path.basename(path))
+            files.append({"name": name, "path": path, "singleFilePath": single, "inputs": inputs, "outputs": outputs})
+            continue
         if data_files:
             notes.append(f"{name}: the weights are stored as ONNX external data in {', '.join(data_files)} "
                          "beside the .onnx file; keep the files together.")

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 import type { ExportRequest, ExportResult } from '@gpux/converter-core';
-import { drainEvents } from '@gpux/converter-core';
+import { drainEvents, isExternalTensor, loadOnnxModel } from '@gpux/converter-core';
 import { resolveGpuxCacheDirectory } from '@gpux/converter-core';
 import * as ort from 'onnxruntime-node';
 
@@ -63,7 +63,22 @@ interface TextCase {
 }
 
 const textCases: TextCase[] = [
-  { name: 'bert', task: 'fill-mask', inputs: ['input_ids', 'attention_mask', 'token_type_ids'], outputs: ['logits'] },
+  {
+    name: 'bert',
+    task: 'fill-mask',
+    inputs: ['input_ids', 'attention_mask', 'token_type_ids'],
+    outputs: ['logits'],
+    // Below the threshold the exporter's external data is streamed into one file (saveOnnxModel) and the work folder is removed.
+    check: async (result) => {
+      const file = result.files[0]!;
+      expect(await readdir(path.dirname(file.path))).toEqual(['model.onnx']);
+      const initializers = (await loadOnnxModel(file.path)).graph?.initializer ?? [];
+      expect(initializers.filter((tensor) => isExternalTensor(tensor)).map((tensor) => tensor.name)).toEqual([]);
+      expect(initializers.length).toBeGreaterThan(10);
+      expect(result.notes.join('\n')).not.toContain('external data');
+      expect(await readdir(path.join(root, 'work', 'bert'))).not.toContain('onnx-model');
+    },
+  },
   {
     name: 'distilbert',
     task: 'text-classification',

@@ -6,10 +6,13 @@ import { ADAPTER_SPECIFICATION_VERSION, ensurePythonEnvironmentIter, runPythonSc
 import { detectPytorchSource } from './detect-pytorch-source';
 import type { PytorchAdapterOptions, PytorchExporter } from './pytorch-adapter-options';
 import { pytorchAdapterDirectory, pytorchRequirements } from './pytorch-requirements';
+import { writeSingleFileModel } from './write-single-file-model';
 
 const exporters: readonly PytorchExporter[] = ['auto', 'dynamo', 'torchscript'];
 
-type PythonExportResult = Omit<ExportResult, 'peakRssBytes' | 'architecture'> & { architecture?: string | null };
+/** A file of the Python side's result; `singleFilePath`: write it there as one file (weights inline). */
+type PythonExportFile = ExportResult['files'][number] & { singleFilePath?: string };
+type PythonExportResult = Omit<ExportResult, 'peakRssBytes' | 'architecture' | 'files'> & { architecture?: string | null; files: PythonExportFile[] };
 
 /**
  * Creates the PyTorch adapter: `torch.onnx.export` (dynamo at opset 18 by default, the TorchScript
@@ -99,10 +102,30 @@ async function* exportWithPytorch(request: ExportRequest, options: PytorchAdapte
     requirementSetName: pytorchRequirements.name,
     ...(request.pythonWorkers === undefined ? {} : { workers: request.pythonWorkers }),
   });
-  const { architecture, ...rest } = run.result;
+  const { architecture, files, ...rest } = run.result;
   return {
     ...rest,
+    files: await singleFiles(files, request),
     ...(typeof architecture === 'string' ? { architecture } : {}),
     ...(run.peakRssBytes === undefined ? {} : { peakRssBytes: run.peakRssBytes }),
   };
+}
+
+/** Writes each file the Python side left in its work folder as one `.onnx` file in the output folder. */
+async function singleFiles(files: readonly PythonExportFile[], request: ExportRequest): Promise<ExportResult['files']> {
+  const written: ExportResult['files'] = [];
+  for (const { singleFilePath, ...file } of files) {
+    if (singleFilePath === undefined) {
+      written.push(file);
+      continue;
+    }
+    const destination = path.resolve(singleFilePath);
+    const exported = path.resolve(file.path);
+    if (path.dirname(destination) !== path.resolve(request.outputDirectory) || !exported.startsWith(path.resolve(request.workDirectory) + path.sep)) {
+      throw new TypeError(`The PyTorch export script asked to write ${destination} from ${exported}, outside the output and work folders.`);
+    }
+    await writeSingleFileModel(exported, destination, request.signal);
+    written.push({ ...file, path: destination });
+  }
+  return written;
 }
