@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ensurePythonEnvironment } from '@gpux/converter-core';
-import { pytorchRequirements } from '@gpux/pytorch-adapter';
+import { findTestPython } from '@gpux/test-helpers';
 import { gpuxRuntimeRequirements } from '../requirement-sets';
 
 const execFileAsync = promisify(execFile);
@@ -14,7 +14,7 @@ export type ClientModelKind = 'bert-embeddings' | 'gpt2' | 'vit';
 
 /** Builds a tiny random-weight model folder with PyTorch's reference outputs (`reference.json`). Test helper. */
 export async function makeClientModel<Reference>(kind: ClientModelKind, directory: string): Promise<Reference> {
-  const { pythonExecutable } = await ensurePythonEnvironment(pytorchRequirements);
+  const pythonExecutable = await findTestPython('pytorch', { ensurePythonEnvironment });
   await execFileAsync(pythonExecutable, [path.join(fixtures, 'make_client_models.py'), kind, directory], { maxBuffer: 16 * 1024 * 1024 });
   return JSON.parse(await readFile(path.join(directory, 'reference.json'), 'utf8')) as Reference;
 }

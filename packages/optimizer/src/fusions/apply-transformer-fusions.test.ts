@@ -6,12 +6,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { ModelProto, ValidationReport } from '@gpux/converter-core';
 import { compareOnnxModels, createInferenceSession, ensurePythonEnvironment, loadOnnxModel, saveOnnxModel } from '@gpux/converter-core';
+import { findTestPython } from '@gpux/test-helpers';
 import { applyTransformerFusions } from './apply-transformer-fusions';
 import type { TransformerFusionOptions } from './apply-transformer-fusions';
 import type { FusionReport } from './fusion-report';
 
 const run = promisify(execFile);
-const repositoryRoot = path.resolve(__dirname, '../../../..');
 const fixtureScript = path.join(__dirname, 'test-fixtures', 'export_transformer_fixtures.py');
 const LAYERS = 2;
 
@@ -21,14 +21,8 @@ let directory: string;
 const exported = new Map<string, string>();
 
 /** Python with torch + transformers: GPUX_TEST_PYTHON, else the managed pytorch environment. */
-async function pythonExecutable(): Promise<string> {
-  const override = process.env.GPUX_TEST_PYTHON;
-  if (override !== undefined && override !== '') return override;
-  const environment = await ensurePythonEnvironment({
-    name: 'pytorch',
-    requirementsFile: path.join(repositoryRoot, 'packages', 'pytorch-adapter', 'python', 'requirements.txt'),
-  });
-  return environment.pythonExecutable;
+function pythonExecutable(): Promise<string> {
+  return findTestPython('pytorch', { ensurePythonEnvironment });
 }
 
 async function exportFixtures(python: string, models: string, exporters: string, attention: string): Promise<void> {

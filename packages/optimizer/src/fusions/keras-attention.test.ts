@@ -4,23 +4,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { compareOnnxModels, ensurePythonEnvironment, loadOnnxModel } from '@gpux/converter-core';
+import { findTestPython } from '@gpux/test-helpers';
 import { optimizeModel } from '../optimize-model';
 
 const run = promisify(execFile);
-const repositoryRoot = path.resolve(__dirname, '../../../..');
 const fixtureScript = path.join(__dirname, 'test-fixtures', 'export_keras_attention_fixture.py');
 let directory = '';
 const exported = new Map<string, string>();
 
 /** Python with TensorFlow + tf2onnx: GPUX_TEST_TF_PYTHON, else the managed tensorflow environment. */
-async function tensorflowPython(): Promise<string> {
-  const override = process.env.GPUX_TEST_TF_PYTHON;
-  if (override !== undefined && override !== '') return override;
-  const environment = await ensurePythonEnvironment(
-    { name: 'tensorflow', requirementsFile: path.join(repositoryRoot, 'packages', 'tf-adapter', 'python', 'requirements.txt') },
-    { timeoutMs: 1_800_000 },
-  );
-  return environment.pythonExecutable;
+function tensorflowPython(): Promise<string> {
+  return findTestPython('tensorflow', { ensurePythonEnvironment, timeoutMs: 1_800_000 });
 }
 
 beforeAll(async () => {

@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ensurePythonEnvironment, loadOnnxModel } from '@gpux/converter-core';
+import { findTestPython } from '@gpux/test-helpers';
 import { optimizeModel } from '../optimize-model';
 import { countOperators } from '../passes/test-support/run-onnx-model';
 import { parseOptimizationLevel } from './optimization-level';
 
 const run = promisify(execFile);
 const packageRoot = path.resolve(__dirname, '..', '..');
-const repositoryRoot = path.resolve(packageRoot, '..', '..');
 const fixtureScript = path.join(packageRoot, 'src', 'fusions', 'test-fixtures', 'export_transformer_fixtures.py');
 const LAYERS = 2;
 let directory: string;
@@ -23,9 +23,7 @@ let bertPath: string;
 
 beforeAll(async () => {
   directory = await mkdtemp(path.join(tmpdir(), 'gpux-levels-'));
-  const python =
-    process.env.GPUX_TEST_PYTHON ??
-    (await ensurePythonEnvironment({ name: 'pytorch', requirementsFile: path.join(repositoryRoot, 'packages', 'pytorch-adapter', 'python', 'requirements.txt') })).pythonExecutable;
+  const python = await findTestPython('pytorch', { ensurePythonEnvironment });
   const { stdout } = await run(python, [fixtureScript, directory, '--models', 'bert', '--exporters', 'dynamo', '--attention', 'sdpa', '--layers', String(LAYERS), '--hidden', '64', '--heads', '4'], {
     maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, TMPDIR: directory },

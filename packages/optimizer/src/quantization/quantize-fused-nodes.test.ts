@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { ModelProto } from '@gpux/converter-core';
 import { ensurePythonEnvironment, loadOnnxModel, tensorToTypedArray } from '@gpux/converter-core';
+import { findTestPython } from '@gpux/test-helpers';
 import { optimizeModel } from '../optimize-model';
 import { measureVariantAccuracy, runModelOnFeeds } from './measure-variant-accuracy';
 import { quantizeModel } from './quantize-model';
@@ -12,7 +13,6 @@ import { generateFeeds, openSession, sessionInputs } from './run-onnx-model';
 import { onnxruntimePython, referenceQuantizeDynamic } from './test-support/onnxruntime-reference';
 
 const run = promisify(execFile);
-const repositoryRoot = path.resolve(__dirname, '../../../..');
 const LAYERS = 2;
 const HIDDEN = 64;
 
@@ -21,11 +21,8 @@ let fusedPath: string;
 let referencePython: string;
 
 /** Python with torch + transformers: GPUX_TEST_PYTHON, else the managed pytorch environment. */
-async function torchPython(): Promise<string> {
-  const override = process.env.GPUX_TEST_PYTHON;
-  if (override !== undefined && override !== '') return override;
-  const environment = await ensurePythonEnvironment({ name: 'pytorch', requirementsFile: path.join(repositoryRoot, 'packages', 'pytorch-adapter', 'python', 'requirements.txt') });
-  return environment.pythonExecutable;
+function torchPython(): Promise<string> {
+  return findTestPython('pytorch', { ensurePythonEnvironment });
 }
 
 function countOps(model: ModelProto, opType: string): number {

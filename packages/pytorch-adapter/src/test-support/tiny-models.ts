@@ -3,8 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 import { ensurePythonEnvironment } from '@gpux/converter-core';
-
-import { pytorchRequirements } from '../pytorch-requirements';
+import { findTestPython } from '@gpux/test-helpers';
 
 const execFileAsync = promisify(execFile);
 
@@ -22,9 +21,9 @@ export interface TinyModel {
   weightBytes?: number;
 }
 
-/** The interpreter of the PyTorch environment (GPUX_PYTHON, else the managed one). Test helper. */
-export async function pytorchPython(): Promise<string> {
-  return (await ensurePythonEnvironment(pytorchRequirements)).pythonExecutable;
+/** The interpreter of the PyTorch environment (test-helpers' findTestPython). Test helper. */
+export function pytorchPython(): Promise<string> {
+  return findTestPython('pytorch', { ensurePythonEnvironment });
 }
 
 /** Builds tiny seeded random-weight models with src/test-fixtures/make_tiny_models.py. Test helper. */

@@ -8,17 +8,17 @@ import { promisify } from 'node:util';
 
 import type { DetectionResult, ExportResult, ProgressEvent, PythonScriptRunner } from '@gpux/converter-core';
 import { drainEvents, ensurePythonEnvironment } from '@gpux/converter-core';
+import { findTestPython } from '@gpux/test-helpers';
 
 import { createTensorflowAdapter } from '../tensorflow-adapter';
 import type { TensorflowAdapterOptions } from '../tensorflow-adapter-options';
-import { tensorflowAdapterDirectory, tensorflowRequirements, tensorflowTransformersRequirements } from '../tensorflow-requirements';
+import { tensorflowAdapterDirectory, tensorflowTransformersRequirements } from '../tensorflow-requirements';
 
 const execFileAsync = promisify(execFile);
 
-/** The interpreter tests use: `GPUX_PYTHON` when set, else the managed tensorflow environment. */
-export async function tensorflowPython(): Promise<string> {
-  const environment = await ensurePythonEnvironment(tensorflowRequirements, { timeoutMs: 1_800_000 });
-  return environment.pythonExecutable;
+/** The interpreter of the tensorflow environment (test-helpers' findTestPython). */
+export function tensorflowPython(): Promise<string> {
+  return findTestPython('tensorflow', { ensurePythonEnvironment, timeoutMs: 1_800_000 });
 }
 
 /** The interpreter of the `tensorflow-transformers` set (transformers 4.57 + tf-keras), for `tf_model.h5` fixtures. */
