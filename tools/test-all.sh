@@ -24,6 +24,9 @@ redis-server --version
 
 echo "==> build"
 npx nx run-many -t build --output-style=static
+# Link the workspace bin as the quick start does (npm skips it at `npm ci`, before dist/ exists):
+# the README's `npx --no-install gpux-convert ...` examples run in readme-shell-examples.test.ts.
+[ -e node_modules/.bin/gpux-convert ] || npm rebuild @gpux/cli --no-audit --no-fund >/dev/null
 
 echo "==> Python environments (reused when their requirements are unchanged)"
 node packages/cli/dist/bin.cjs setup all
