@@ -8,8 +8,8 @@
 // Where the proto comes from, first match wins:
 //   --proto FILE        that file (its version from --onnx-version or a sibling onnx-*.dist-info)
 //   --python PYTHON     (or GPUX_PYTHON) the onnx package that interpreter imports
-//   otherwise           the managed "pytorch" environment under $GPUX_CACHE_DIR/python (default
-//                       ~/.cache/gpux/python) whose onnx is the version pinned in
+//   otherwise           the managed "pytorch" environment under <GPUX cache>/python (GPUX_CACHE_DIR,
+//                       else $XDG_CACHE_HOME/gpux, else ~/.cache/gpux) whose onnx is the version pinned in
 //                       packages/pytorch-adapter/python/requirements.txt (`gpux-convert setup pytorch`)
 // --out FILE writes elsewhere (the freshness test uses it); --check exits 1 when the committed file
 // differs from what would be generated. The output depends only on the proto's bytes and the onnx
@@ -118,8 +118,11 @@ function onnxFromPython(python) {
 }
 
 function managedPython(version) {
-  const cache = process.env.GPUX_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'gpux');
-  const root = path.join(cache, 'python');
+  // The cache root in the order @gpux/model-manager's resolveGpuxCacheDirectory uses.
+  const nonEmpty = (value) => (value !== undefined && value.trim() !== '' ? value : undefined);
+  const xdg = nonEmpty(process.env.XDG_CACHE_HOME);
+  const cache = nonEmpty(process.env.GPUX_CACHE_DIR) ?? (xdg === undefined ? path.join(os.homedir(), '.cache', 'gpux') : path.join(xdg, 'gpux'));
+  const root = path.join(path.resolve(cache), 'python');
   const candidates = existsSync(root) ? readdirSync(root).sort() : [];
   for (const hash of candidates) {
     const manifestFile = path.join(root, hash, 'gpux-environment.json');
