@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ConversionError, createTensor, ensurePythonEnvironment, makeGraph, makeModel, makeNode, makeValueInfo, saveOnnxModel } from '@gpux/converter-core';
+import { ConversionError, ensurePythonEnvironment } from '@gpux/converter-core';
+import { createTensor, makeGraph, makeModel, makeNode, makeValueInfo, saveOnnxModel } from '@gpux/onnx';
 import { RegistryError } from '@gpux/model-manager';
 import { pytorchRequirements } from '@gpux/pytorch-adapter';
 import { InvalidArgumentError } from 'commander';

@@ -1,4 +1,4 @@
-import { parseStaticShapes } from '@gpux/converter-core';
+import { parseStaticShapes } from '@gpux/onnx';
 import { parseOptimizationLevel as parseLevel, parsePrecisionVariants, type OptimizationLevel, type PrecisionVariant } from '@gpux/optimizer';
 import { InvalidArgumentError } from 'commander';
 

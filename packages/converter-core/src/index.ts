@@ -24,57 +24,6 @@ export { runPythonScript, runPythonScriptIter } from './python/run-python-script
 export type { PythonScriptResult, PythonScriptRunner, RunPythonScriptOptions } from './python/run-python-script';
 export { PythonWorkerPool } from './python/python-worker-pool';
 export type { PythonWorkerPoolOptions, PythonWorkerPoolStats } from './python/python-worker-pool';
-// ONNX model IO (src/onnx)
-export { loadOnnxModel, loadOnnxModelFromBuffer, onnxModelSourcePath } from './onnx/load-onnx-model';
-export type { LoadOnnxModelOptions, LoadOnnxModelFromBufferOptions } from './onnx/load-onnx-model';
-export { saveOnnxModel, saveOnnxModelIter, serializeOnnxModel } from './onnx/save-onnx-model';
-export type { SaveOnnxModelOptions, SaveOnnxModelResult } from './onnx/save-onnx-model';
-export { inspectOnnxModel } from './onnx/inspect-onnx-model';
-export type { InspectOnnxModelOptions, OnnxModelInspection, OnnxValueSummary } from './onnx/inspect-onnx-model';
-export { AttributeType } from './onnx/onnx-types';
-export type {
-  AttributeProto,
-  FunctionProto,
-  GraphProto,
-  Int64,
-  ModelProto,
-  NodeProto,
-  OperatorSetIdProto,
-  SparseTensorProto,
-  StringStringEntryProto,
-  TensorProto,
-  TensorShapeDimension,
-  TensorShapeProto,
-  TrainingInfoProto,
-  TypeProto,
-  ValueInfoProto,
-} from './onnx/onnx-types';
-export { DATA_TYPE_NAMES, DataType, dataTypeBits, dataTypeByteLength, dataTypeFromName, dataTypeName } from './onnx/data-type';
-export type { DataTypeName } from './onnx/data-type';
-export { createTensor, tensorElementCount, tensorRawBytes, tensorToTypedArray } from './onnx/tensor-data';
-export type { TensorToTypedArrayOptions, TensorTypedArray, TensorValues } from './onnx/tensor-data';
-export { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits } from './onnx/float16';
-export { externalDataInfo, isExternalTensor, readExternalTensorBytes } from './onnx/external-data';
-export type { ExternalDataInfo } from './onnx/external-data';
-export {
-  getAttribute,
-  getAttributeValue,
-  getFloatAttribute,
-  getFloatsAttribute,
-  getIntAttribute,
-  getIntsAttribute,
-  getStringAttribute,
-  makeAttribute,
-  removeAttribute,
-  setAttribute,
-} from './onnx/attributes';
-export type { AttributeTypeName, AttributeValue } from './onnx/attributes';
-export { makeGraph, makeModel, makeNode, makeValueInfo } from './onnx/make-node';
-export type { MakeGraphOptions, MakeModelOptions, MakeNodeOptions } from './onnx/make-node';
-export { buildTensorUsage, nodeInputNames, outerScopeReferences, sortGraphTopologically, topologicalSort } from './onnx/graph-topology';
-export type { TensorUsage } from './onnx/graph-topology';
-export { attributeGraphs, forEachNode, forEachTensor } from './onnx/walk-model';
-export type { TensorRole, WalkLocation } from './onnx/walk-model';
 export { ensurePythonEnvironment, ensurePythonEnvironmentIter } from './python/python-environment';
 export type { EnsurePythonEnvironmentSettings, PythonEnvironment, PythonRequirementSet } from './python/python-environment';
 export { inspectPythonEnvironment } from './python/inspect-python-environment';
@@ -125,8 +74,6 @@ export type { FrameworkChoice } from './pipeline/select-adapter';
 export type { PhaseRecord } from './pipeline/phase-runner';
 export { CONVERSION_REPORT_FILE, GPUX_CONFIG_FILE } from './pipeline/write-conversion-output';
 export { buildGpuxConfig, GPUX_RUNTIME_VERSION, gpuxDynamicInputWarning, gpuxShape, renderGpuxConfig } from './report/build-gpux-config';
-export { checkStaticShapes, evaluateDimExpression, fixSymbolicDims, parseStaticShapes } from './onnx/fix-symbolic-dims';
-export type { FixSymbolicDimsOptions, FixSymbolicDimsResult } from './onnx/fix-symbolic-dims';
 export { applyStaticShapes, fixSymbolicDimsInFile } from './pipeline/apply-static-shapes';
 export type { FixedModelFile } from './pipeline/apply-static-shapes';
 export type { GpuxConfigInput } from './report/build-gpux-config';

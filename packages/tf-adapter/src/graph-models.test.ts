@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-import { ConversionError, isExternalTensor, loadOnnxModel } from '@gpux/converter-core';
+import { ConversionError } from '@gpux/converter-core';
+import { isExternalTensor, loadOnnxModel } from '@gpux/onnx';
 
 import { listSavedModelSignatures } from './list-saved-model-signatures';
 import { compareReferenceCases } from './test-support/compare-reference-cases';

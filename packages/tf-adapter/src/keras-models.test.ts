@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { ExportResult } from '@gpux/converter-core';
-import { isExternalTensor, loadOnnxModel } from '@gpux/converter-core';
+import { isExternalTensor, loadOnnxModel } from '@gpux/onnx';
 
 import { compareReferenceCases } from './test-support/compare-reference-cases';
 import { buildFixtures, exportSource, makeTemporaryDirectory, tensorflowPython } from './test-support/tensorflow-fixtures';

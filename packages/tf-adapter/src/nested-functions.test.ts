@@ -3,7 +3,7 @@
 // ConvNeXt reached tf2onnx with one StatefulPartitionedCall per block.
 import path from 'node:path';
 
-import { isExternalTensor, loadOnnxModel } from '@gpux/converter-core';
+import { isExternalTensor, loadOnnxModel } from '@gpux/onnx';
 
 import { compareReferenceCases } from './test-support/compare-reference-cases';
 import { buildFixtures, exportSource, makeTemporaryDirectory, tensorflowPython } from './test-support/tensorflow-fixtures';

@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 
-import { isExternalTensor, loadOnnxModel } from '@gpux/converter-core';
+import { isExternalTensor, loadOnnxModel } from '@gpux/onnx';
 
 import { compareReferenceCases } from './test-support/compare-reference-cases';
 import { npmPackageFixture } from './test-support/npm-package-fixture';

@@ -4,7 +4,7 @@
  * attention result).
  * Bundled by run-benchmark.sh with esbuild (the @gpux/* packages resolve to their sources).
  */
-import { loadOnnxModel, saveOnnxModel } from '@gpux/converter-core';
+import { loadOnnxModel, saveOnnxModel } from '@gpux/onnx';
 import { applyTransformerFusions } from '../../../packages/optimizer/src/fusions/apply-transformer-fusions';
 
 async function main(): Promise<void> {

@@ -61,6 +61,13 @@ describe('published packages', () => {
     expect(listing.filter((entry) => entry.includes('__pycache__') || entry.includes('/tests/') || entry.includes('test_fixtures'))).toEqual([]);
   });
 
+  it('@gpux/onnx installs with no dependencies of its own (it sits below converter-core)', () => {
+    const installed = JSON.parse(fs.readFileSync(path.join(consumer(), 'node_modules', '@gpux', 'onnx', 'package.json'), 'utf8')) as Record<string, unknown>;
+    expect({ dependencies: installed.dependencies, peerDependencies: installed.peerDependencies }).toEqual({ dependencies: undefined, peerDependencies: undefined });
+    const core = JSON.parse(fs.readFileSync(path.join(consumer(), 'node_modules', '@gpux', 'converter-core', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(core.dependencies['@gpux/onnx']).toBe(installed.version);
+  });
+
   it.each(publicPackages.map((entry) => entry.name))('%s can be imported as ESM and required as CJS with the same exports', (name) => {
     const esmKeys = run('node', ['--input-type=module', '-e', `const m = await import(${JSON.stringify(name)}); console.log(JSON.stringify(Object.keys(m).filter((k) => k !== 'default').sort()));`], consumer());
     const cjsKeys = run('node', ['-e', `const m = require(${JSON.stringify(name)}); console.log(JSON.stringify(Object.keys(m).sort()));`], consumer());

@@ -1,7 +1,8 @@
 import { cp, mkdtemp, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ConversionReport, OnnxModelInspection, ProgressEvent } from '@gpux/converter-core';
+import type { ConversionReport, ProgressEvent } from '@gpux/converter-core';
+import type { OnnxModelInspection } from '@gpux/onnx';
 import { createHubFixtureRepo, startLoopbackHub, type LoopbackHub } from '@gpux/test-helpers';
 import type { ModelSummary } from '../output/conversion-summary';
 import { makeTinyBert } from '../test-support/make-tiny-bert';

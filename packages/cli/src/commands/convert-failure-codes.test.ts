@@ -3,7 +3,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { makeGraph, makeModel, makeNode, makeValueInfo, saveOnnxModel } from '@gpux/converter-core';
+import { makeGraph, makeModel, makeNode, makeValueInfo, saveOnnxModel } from '@gpux/onnx';
 import { runBuiltCli, type CliRun } from '../test-support/run-built-cli';
 
 /** The codes the README documents: the ConversionErrorCode and RegistryErrorCode unions, USAGE_ERROR and INTERNAL_ERROR. */

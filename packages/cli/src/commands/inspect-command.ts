@@ -1,4 +1,4 @@
-import { inspectOnnxModel, loadOnnxModel, type OnnxModelInspection, type OnnxValueSummary } from '@gpux/converter-core';
+import { inspectOnnxModel, loadOnnxModel, type OnnxModelInspection, type OnnxValueSummary } from '@gpux/onnx';
 import type { Command } from 'commander';
 import { formatBytes } from '../output/progress-renderer';
 import { runCommand } from '../run-command';

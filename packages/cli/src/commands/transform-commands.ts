@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { compareOnnxModelsIter, fixSymbolicDims, inspectOnnxModel, loadOnnxModel, saveOnnxModel, type ModelVariantStage } from '@gpux/converter-core';
+import { compareOnnxModelsIter, type ModelVariantStage } from '@gpux/converter-core';
+import { fixSymbolicDims, inspectOnnxModel, loadOnnxModel, saveOnnxModel } from '@gpux/onnx';
 import { findVocabSize, type OptimizationLevel, type PrecisionVariant } from '@gpux/optimizer';
 import type { Command } from 'commander';
 import { createOptimizationStage, createQuantizationStage } from '../conversion/create-variant-stages';

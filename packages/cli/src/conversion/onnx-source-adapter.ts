@@ -3,18 +3,15 @@ import path from 'node:path';
 import { inferTaskFromArchitectures } from '@gpux/model-manager';
 import {
   ADAPTER_SPECIFICATION_VERSION,
-  inspectOnnxModel,
-  loadOnnxModel,
-  saveOnnxModel,
   type ConverterAdapter,
   type DetectionResult,
   type ExportRequest,
   type ExportResult,
   type ModelSource,
-  type OnnxValueSummary,
   type TensorElementType,
   type TensorSpec,
 } from '@gpux/converter-core';
+import { inspectOnnxModel, loadOnnxModel, saveOnnxModel, type OnnxValueSummary } from '@gpux/onnx';
 
 /** The ONNX element types a {@link TensorSpec} can name. */
 const tensorElementTypes = new Set<string>(['float32', 'float16', 'bfloat16', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool', 'string']);

@@ -1,4 +1,4 @@
-import { createTensor, makeGraph, makeModel, makeNode, makeValueInfo, saveOnnxModel } from '@gpux/converter-core';
+import { createTensor, makeGraph, makeModel, makeNode, makeValueInfo, saveOnnxModel } from '@gpux/onnx';
 
 /**
  * Writes a tiny ONNX model, y = a two-layer MLP of x[batch,64] (MatMul, Add, Relu, MatMul), with weights

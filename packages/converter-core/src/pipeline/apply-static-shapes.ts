@@ -2,10 +2,7 @@ import { mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExportResult, ReferenceCase, TensorSpec } from '../adapter';
 import { ConversionError } from '../conversion-error';
-import { evaluateDimExpression, fixSymbolicDims, isDimExpression, type FixSymbolicDimsResult } from '../onnx/fix-symbolic-dims';
-import { inspectOnnxModel } from '../onnx/inspect-onnx-model';
-import { loadOnnxModel } from '../onnx/load-onnx-model';
-import { saveOnnxModel } from '../onnx/save-onnx-model';
+import { evaluateDimExpression, fixSymbolicDims, inspectOnnxModel, isDimExpression, loadOnnxModel, saveOnnxModel, type FixSymbolicDimsResult } from '@gpux/onnx';
 import { symbolicDimNames } from '../validation/default-validation-dims';
 
 /** What {@link fixSymbolicDimsInFile} wrote. */

@@ -17,7 +17,7 @@ import { selectAdapter } from './select-adapter';
 import { CONVERSION_REPORT_FILE, GPUX_CONFIG_FILE } from './write-conversion-output';
 import { completeConversion } from './complete-conversion';
 import { applyStaticShapes } from './apply-static-shapes';
-import { checkStaticShapes } from '../onnx/fix-symbolic-dims';
+import { checkStaticShapes } from '@gpux/onnx';
 
 type CacheKey = Parameters<ConversionCacheLike['findConversion']>[0];
 type Staging = Awaited<ReturnType<ConversionCacheLike['beginConversion']>>;

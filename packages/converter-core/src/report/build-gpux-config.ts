@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { ModelSource, TensorSpec } from '../adapter';
-import { isDimExpression } from '../onnx/fix-symbolic-dims';
+import { isDimExpression } from '@gpux/onnx';
 import type { SourceConfigs } from './read-source-configs';
 
 /** What {@link buildGpuxConfig} needs. */

@@ -1,6 +1,5 @@
 import type { TensorElementType, TensorSpec } from '../adapter';
-import { inspectOnnxModel, type OnnxValueSummary } from '../onnx/inspect-onnx-model';
-import { loadOnnxModel } from '../onnx/load-onnx-model';
+import { inspectOnnxModel, loadOnnxModel, type OnnxValueSummary } from '@gpux/onnx';
 
 /** The inputs and outputs of an ONNX file as {@link TensorSpec}s. */
 export interface ModelInterface {

@@ -1,4 +1,4 @@
-import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
+import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToFloat16Bits } from '@gpux/onnx';
 
 /**
  * Widens IEEE 754 half-precision bit patterns (as stored in a `float16` {@link HostTensor}) to

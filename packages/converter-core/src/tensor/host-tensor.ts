@@ -1,17 +1,8 @@
+import type { TensorTypedArray } from '@gpux/onnx';
 import type { TensorElementType } from '../adapter';
 
-/** Typed arrays that hold tensor elements in {@link HostTensor.data}. */
-export type TensorData =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array;
+/** Typed arrays that hold tensor elements in {@link HostTensor.data} (the same set as `@gpux/onnx`'s `TensorTypedArray`). */
+export type TensorData = TensorTypedArray;
 
 /**
  * A dense, C-ordered tensor in JavaScript memory.

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConversionError } from '../conversion-error';
-import { torchPython } from '../onnx/test-fixtures/python-interpreters';
+import { torchPython } from '../python/fixtures/torch-python';
 import { float16ToFloat32, float32ToFloat16 } from './float16-to-float32';
 import { readNpy } from './read-npy';
 import { writeNpy } from './write-npy';

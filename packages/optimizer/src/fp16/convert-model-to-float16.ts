@@ -1,7 +1,8 @@
 /** convertModelToFloat16 / convertModelToFloat16Iter: float16 conversion from file to file. */
 import path from 'node:path';
 import type { ProgressCallback, ProgressEvent } from '@gpux/converter-core';
-import { ConversionError, drainEvents, loadOnnxModel, saveOnnxModelIter } from '@gpux/converter-core';
+import { ConversionError, drainEvents } from '@gpux/converter-core';
+import { loadOnnxModel, saveOnnxModelIter } from '@gpux/onnx';
 import { optimizeGraph } from '../passes/optimize-graph';
 import { convertToFloat16, type ConvertToFloat16Options, type Float16Report } from './convert-to-float16';
 import { resolveExternalDataMode } from './resolve-external-data-mode';

@@ -1,5 +1,5 @@
-import type { ModelProto } from '@gpux/converter-core';
-import { DataType, createTensor, float16BitsToFloat32, float32ToFloat16Bits, makeGraph, makeModel, makeNode, makeValueInfo } from '@gpux/converter-core';
+import type { ModelProto } from '@gpux/onnx';
+import { DataType, createTensor, float16BitsToFloat32, float32ToFloat16Bits, makeGraph, makeModel, makeNode, makeValueInfo } from '@gpux/onnx';
 import { countOperators, maxAbsDifference, randomFloats, runOnnxModel } from '../passes/test-support/run-onnx-model';
 import { convertToFloat16 } from './convert-to-float16';
 import { countCastChains } from './remove-redundant-casts';

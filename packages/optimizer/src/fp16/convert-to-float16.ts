@@ -1,6 +1,6 @@
 /** float32 -> float16 conversion of a model, with float32 inputs/outputs and an op block list. */
 import path from 'node:path';
-import type { ModelProto, NodeProto, TensorProto } from '@gpux/converter-core';
+import type { ModelProto, NodeProto, TensorProto } from '@gpux/onnx';
 import {
   AttributeType,
   DataType,
@@ -13,7 +13,7 @@ import {
   setAttribute,
   sortGraphTopologically,
   tensorToTypedArray,
-} from '@gpux/converter-core';
+} from '@gpux/onnx';
 import { allNames, graphInputNames, mainGraph, renameOuterReads, replaceReads, uniqueName } from '../passes/graph-names';
 import { removeUnusedNodes } from '../passes/remove-unused-nodes';
 import { DEFAULT_FLOAT16_OP_BLOCK_LIST, FLOAT32_ONLY_INPUTS } from './float16-op-block-list';

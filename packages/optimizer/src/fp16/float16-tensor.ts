@@ -2,8 +2,8 @@
  * float32 -> float16 conversion of one tensor, streamed: the float32 values are read in chunks
  * (external data straight from its file), so only the float16 result is ever held whole.
  */
-import type { TensorProto } from '@gpux/converter-core';
-import { DataType, createTensor, externalDataInfo, isExternalTensor, readExternalTensorBytes, tensorElementCount, tensorToTypedArray } from '@gpux/converter-core';
+import type { TensorProto } from '@gpux/onnx';
+import { DataType, createTensor, externalDataInfo, isExternalTensor, readExternalTensorBytes, tensorElementCount, tensorToTypedArray } from '@gpux/onnx';
 
 /** Elements per chunk: 4 Mi float32 values = 16 MiB. */
 const CHUNK_ELEMENTS = 4 * 1024 * 1024;

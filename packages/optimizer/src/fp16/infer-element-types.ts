@@ -3,8 +3,8 @@
  * outputs, value_info, initializers) first, then a forward propagation over the nodes with
  * per-operator rules. Names whose type cannot be told stay absent.
  */
-import type { GraphProto, NodeProto } from '@gpux/converter-core';
-import { DataType, getAttribute, getIntAttribute } from '@gpux/converter-core';
+import type { GraphProto, NodeProto } from '@gpux/onnx';
+import { DataType, getAttribute, getIntAttribute } from '@gpux/onnx';
 
 const BOOLEAN_OUTPUT = new Set(['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'IsNaN', 'IsInf']);
 const INT64_OUTPUT = new Set(['Shape', 'Size', 'NonZero', 'ArgMax', 'ArgMin', 'NonMaxSuppression']);

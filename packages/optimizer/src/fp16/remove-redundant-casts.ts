@@ -1,6 +1,6 @@
 /** Collapses chains of float Casts and removes Casts to the type their input already has. */
-import type { GraphProto, NodeProto } from '@gpux/converter-core';
-import { DataType, getIntAttribute } from '@gpux/converter-core';
+import type { GraphProto, NodeProto } from '@gpux/onnx';
+import { DataType, getIntAttribute } from '@gpux/onnx';
 import { bypassNode } from '../passes/bypass-node';
 import { graphOutputNames } from '../passes/graph-names';
 

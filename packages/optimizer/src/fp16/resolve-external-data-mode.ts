@@ -1,6 +1,6 @@
 /** The external data setting of a save that must keep a source model's external data. */
-import type { ModelProto } from '@gpux/converter-core';
-import { forEachTensor, isExternalTensor } from '@gpux/converter-core';
+import type { ModelProto } from '@gpux/onnx';
+import { forEachTensor, isExternalTensor } from '@gpux/onnx';
 
 /** True when any tensor of the model (initializers, attributes, subgraphs) lives in external data. */
 export function hasExternalData(model: ModelProto): boolean {

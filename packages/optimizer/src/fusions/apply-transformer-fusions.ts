@@ -2,8 +2,8 @@
  * O2 transformer fusions (issue 9): rewrites what today's exporters emit for transformer models
  * into onnxruntime's com.microsoft fused operators.
  */
-import type { ModelProto } from '@gpux/converter-core';
-import { sortGraphTopologically } from '@gpux/converter-core';
+import type { ModelProto } from '@gpux/onnx';
+import { sortGraphTopologically } from '@gpux/onnx';
 import { removeUnusedNodes } from '../passes/remove-unused-nodes';
 import { fuseAttention } from './fuse-attention';
 import { fuseEmbedLayerNormalization } from './fuse-embed-layer-normalization';

@@ -4,7 +4,7 @@
  * build the 4-D mask in many ways (Unsqueeze/Cast/Sub/Mul chains, GatherND over aranges, Where);
  * what matters for com.microsoft Attention is which input it comes from and whether it is causal.
  */
-import type { NodeProto } from '@gpux/converter-core';
+import type { NodeProto } from '@gpux/onnx';
 import type { FusionGraph } from './fusion-graph';
 
 /** What the mask subgraph depends on. */

@@ -4,8 +4,8 @@
  * the exporters write, scalar scales on the way, and the projection itself (MatMul + bias, or the
  * GPT-2 style Gemm into a packed [hidden, 3*hidden] weight followed by Split).
  */
-import type { NodeProto } from '@gpux/converter-core';
-import { getIntAttribute } from '@gpux/converter-core';
+import type { NodeProto } from '@gpux/onnx';
+import { getIntAttribute } from '@gpux/onnx';
 import type { FusionGraph } from './fusion-graph';
 
 /** One projection: `input` times `weight` plus `bias` gives the [batch, sequence, hidden] value `output`. */

@@ -11,8 +11,8 @@
  * evaluators, and the result must equal the einsum computed directly, else nothing is rewritten.
  * The old chains lose their readers and are removed by the caller.
  */
-import type { NodeProto } from '@gpux/converter-core';
-import { DataType, getFloatAttribute, getIntAttribute, getIntsAttribute } from '@gpux/converter-core';
+import type { NodeProto } from '@gpux/onnx';
+import { DataType, getFloatAttribute, getIntAttribute, getIntsAttribute } from '@gpux/onnx';
 import { CONSTANT_EVALUATORS } from '../passes/constant-evaluators';
 import { constantNumbers, int64Constant, type ConstantTensor } from '../passes/constant-tensor';
 import { shapePieces } from './attention-projections';

@@ -12,8 +12,8 @@
  * is reshaped back to the sum's shape; the values are unchanged (LayerNormalization over the last
  * axis is row-wise).
  */
-import type { NodeProto } from '@gpux/converter-core';
-import { getIntAttribute } from '@gpux/converter-core';
+import type { NodeProto } from '@gpux/onnx';
+import { getIntAttribute } from '@gpux/onnx';
 import type { FusionGraph } from './fusion-graph';
 
 /** Whether onnxruntime's SkipLayerNormFusion would take `norm` and the Add under it. */

@@ -1,5 +1,5 @@
-import type { ModelProto } from '@gpux/converter-core';
-import { createTensor, getIntAttribute, makeGraph, makeModel, makeNode, makeValueInfo, sortGraphTopologically } from '@gpux/converter-core';
+import type { ModelProto } from '@gpux/onnx';
+import { createTensor, getIntAttribute, makeGraph, makeModel, makeNode, makeValueInfo, sortGraphTopologically } from '@gpux/onnx';
 import { removeUnusedNodes } from '../passes/remove-unused-nodes';
 import { countOperators, maxAbsDifference, randomFloats, runOnnxModel } from '../passes/test-support/run-onnx-model';
 import { foldShapeComputations } from './fold-shape-computations';

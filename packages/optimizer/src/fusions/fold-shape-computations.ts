@@ -14,8 +14,8 @@
  * The chains left without readers are removed by the caller. Nothing is rewritten when a shape is
  * not known, so the result computes the same shapes as before.
  */
-import type { NodeProto, TensorProto, ValueInfoProto } from '@gpux/converter-core';
-import { getIntAttribute, getIntsAttribute, sortGraphTopologically } from '@gpux/converter-core';
+import type { NodeProto, TensorProto, ValueInfoProto } from '@gpux/onnx';
+import { getIntAttribute, getIntsAttribute, sortGraphTopologically } from '@gpux/onnx';
 import { shapeWindow } from '../passes/constant-evaluators';
 import type { FusionGraph } from './fusion-graph';
 import { MICROSOFT_DOMAIN } from './fusion-graph';

@@ -2,7 +2,7 @@
  * Replaces matched self-attention blocks with com.microsoft Attention (packed [hidden, 3*hidden]
  * QKV weights and bias) or, when the weights cannot be packed, com.microsoft MultiHeadAttention.
  */
-import { DataType } from '@gpux/converter-core';
+import { DataType } from '@gpux/onnx';
 import type { AttentionMatch } from './match-attention';
 import { matchAttention } from './match-attention';
 import type { FusionGraph} from './fusion-graph';

@@ -4,8 +4,8 @@
  * in any order of the Adds. Positions must be provably 0..S-1 (a Slice of a constant arange from 0,
  * or Range(0, S, 1)); otherwise the embeddings are left as they are.
  */
-import type { NodeProto } from '@gpux/converter-core';
-import { DataType, getFloatAttribute, getIntAttribute } from '@gpux/converter-core';
+import type { NodeProto } from '@gpux/onnx';
+import { DataType, getFloatAttribute, getIntAttribute } from '@gpux/onnx';
 import { type FusionGraph, MICROSOFT_DOMAIN } from './fusion-graph';
 
 interface EmbeddingGather {

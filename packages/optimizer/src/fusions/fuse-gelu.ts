@@ -4,7 +4,7 @@
  * `0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))` to FastGelu, and for O3 the erf form to
  * FastGelu as well (approximate GELU).
  */
-import type { NodeProto } from '@gpux/converter-core';
+import type { NodeProto } from '@gpux/onnx';
 import { type FusionGraph, MICROSOFT_DOMAIN } from './fusion-graph';
 
 const close = (value: number | undefined, expected: number, tolerance = 1e-3): boolean =>

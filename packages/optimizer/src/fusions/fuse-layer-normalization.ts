@@ -4,8 +4,8 @@
  * LayerNormalization, then residual `LayerNormalization(a + b (+ bias))` to com.microsoft
  * SkipLayerNormalization.
  */
-import type { NodeProto } from '@gpux/converter-core';
-import { getFloatAttribute, getIntAttribute, getIntsAttribute } from '@gpux/converter-core';
+import type { NodeProto } from '@gpux/onnx';
+import { getFloatAttribute, getIntAttribute, getIntsAttribute } from '@gpux/onnx';
 import { type FusionGraph, MICROSOFT_DOMAIN } from './fusion-graph';
 
 function reducesLastAxis(graph: FusionGraph, node: NodeProto | undefined): boolean {

@@ -3,16 +3,8 @@
  * values (initializers, Constant nodes, Identity of either), and the edits a fusion makes (add nodes
  * and initializers, remove the nodes whose outputs a fused node takes over).
  */
-import type { GraphProto, ModelProto, NodeProto, TensorProto } from '@gpux/converter-core';
-import {
-  createTensor,
-  getAttribute,
-  getIntsAttribute,
-  makeNode,
-  nodeInputNames,
-  tensorElementCount,
-  tensorToTypedArray,
-} from '@gpux/converter-core';
+import type { GraphProto, ModelProto, NodeProto, TensorProto } from '@gpux/onnx';
+import { createTensor, getAttribute, getIntsAttribute, makeNode, nodeInputNames, tensorElementCount, tensorToTypedArray } from '@gpux/onnx';
 
 /** A constant tensor's dims and values (as numbers; int64 converted). */
 export interface ConstantValue {

@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { compareOnnxModels, ensurePythonEnvironment, loadOnnxModel } from '@gpux/converter-core';
+import { compareOnnxModels, ensurePythonEnvironment } from '@gpux/converter-core';
+import { loadOnnxModel } from '@gpux/onnx';
 import { findTestPython } from '@gpux/test-helpers';
 import { optimizeModel } from '../optimize-model';
 

@@ -3,8 +3,8 @@
  * MatMul), the mask (Add of an additive mask or Where on a boolean one), the probabilities times V,
  * and the transpose/reshape that merges the heads back.
  */
-import type { NodeProto } from '@gpux/converter-core';
-import { getIntAttribute } from '@gpux/converter-core';
+import type { NodeProto } from '@gpux/onnx';
+import { getIntAttribute } from '@gpux/onnx';
 import { analyzeMask, type MaskSource } from './attention-mask';
 import { matchHeadView, matchTransposedKey, shapePieces, stripScale, type HeadView } from './attention-projections';
 import type { FusionGraph } from './fusion-graph';

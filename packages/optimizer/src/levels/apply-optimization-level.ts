@@ -1,8 +1,9 @@
 /** Applies an optimization level to a loaded model. */
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ModelProto } from '@gpux/converter-core';
-import { ConversionError, isExternalTensor, serializeOnnxModel } from '@gpux/converter-core';
+import type { ModelProto } from '@gpux/onnx';
+import { ConversionError } from '@gpux/converter-core';
+import { isExternalTensor, serializeOnnxModel } from '@gpux/onnx';
 import { applyTransformerFusions } from '../fusions/apply-transformer-fusions';
 import type { FusionReport } from '../fusions/fusion-report';
 import { convertToFloat16, type ConvertToFloat16Options, type Float16Report } from '../fp16/convert-to-float16';

@@ -9,8 +9,9 @@
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { ModelProto } from '@gpux/converter-core';
-import { createInferenceSession, forEachNode, loadOnnxModel } from '@gpux/converter-core';
+import type { ModelProto } from '@gpux/onnx';
+import { createInferenceSession } from '@gpux/converter-core';
+import { forEachNode, loadOnnxModel } from '@gpux/onnx';
 
 /** The outcome of {@link runOnnxRuntimeBasic}. */
 export interface OnnxRuntimeBasicResult {

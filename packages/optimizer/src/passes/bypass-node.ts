@@ -1,5 +1,5 @@
 /** Removing a node whose output equals one of its inputs (Identity, inference-time Dropout). */
-import type { GraphProto, NodeProto } from '@gpux/converter-core';
+import type { GraphProto, NodeProto } from '@gpux/onnx';
 import { graphInputNames, graphOutputNames, replaceReads } from './graph-names';
 
 /**

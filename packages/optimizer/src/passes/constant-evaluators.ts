@@ -2,7 +2,7 @@
  * Evaluation of a safe set of ONNX operators on constant inputs, for constant folding. Each
  * evaluator returns the outputs, or undefined when the case is not handled (then nothing folds).
  */
-import type { NodeProto, TensorProto } from '@gpux/converter-core';
+import type { NodeProto, TensorProto } from '@gpux/onnx';
 import {
   DataType,
   bfloat16BitsToFloat32,
@@ -12,7 +12,7 @@ import {
   getAttribute,
   getIntAttribute,
   getIntsAttribute,
-} from '@gpux/converter-core';
+} from '@gpux/onnx';
 import {
   allocateValues,
   constantFromTensor,

@@ -1,6 +1,6 @@
 /** Tensor values the constant folder computes with, and their conversion from/to TensorProto. */
-import type { TensorProto, TensorTypedArray } from '@gpux/converter-core';
-import { DataType, createTensor, tensorToTypedArray } from '@gpux/converter-core';
+import type { TensorProto, TensorTypedArray } from '@gpux/onnx';
+import { DataType, createTensor, tensorToTypedArray } from '@gpux/onnx';
 
 /**
  * A constant value. float16/bfloat16 values are held decoded in a Float32Array and bool as 0/1

@@ -1,8 +1,8 @@
 /** Merges initializers with the same data type, dims and bytes. */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { ModelProto, TensorProto } from '@gpux/converter-core';
-import { DataType, onnxModelSourcePath, tensorRawBytes, tensorToTypedArray } from '@gpux/converter-core';
+import type { ModelProto, TensorProto } from '@gpux/onnx';
+import { DataType, onnxModelSourcePath, tensorRawBytes, tensorToTypedArray } from '@gpux/onnx';
 import { graphInputNames, graphOutputNames, mainGraph, replaceReads } from './graph-names';
 import { passReport, type PassReport } from './pass-report';
 

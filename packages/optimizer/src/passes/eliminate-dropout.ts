@@ -1,6 +1,6 @@
 /** Removes inference-time Dropout nodes. */
-import type { ModelProto, NodeProto, TensorProto } from '@gpux/converter-core';
-import { getIntAttribute, tensorToTypedArray } from '@gpux/converter-core';
+import type { ModelProto, NodeProto, TensorProto } from '@gpux/onnx';
+import { getIntAttribute, tensorToTypedArray } from '@gpux/onnx';
 import { bypassNode } from './bypass-node';
 import { graphOutputNames, mainGraph } from './graph-names';
 import { passReport, type PassReport } from './pass-report';

@@ -1,5 +1,5 @@
 /** Removes Identity nodes. */
-import type { ModelProto } from '@gpux/converter-core';
+import type { ModelProto } from '@gpux/onnx';
 import { bypassNode } from './bypass-node';
 import { mainGraph } from './graph-names';
 import { passReport, type PassReport } from './pass-report';

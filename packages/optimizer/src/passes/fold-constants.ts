@@ -1,6 +1,6 @@
 /** Constant folding: nodes whose inputs are all constants become initializers. */
-import type { GraphProto, ModelProto, NodeProto, TensorProto } from '@gpux/converter-core';
-import { AttributeType, DataType, getAttribute, onnxModelSourcePath } from '@gpux/converter-core';
+import type { GraphProto, ModelProto, NodeProto, TensorProto } from '@gpux/onnx';
+import { AttributeType, DataType, getAttribute, onnxModelSourcePath } from '@gpux/onnx';
 import path from 'node:path';
 import { CONSTANT_EVALUATORS, shapeOf } from './constant-evaluators';
 import { constantFromTensor, constantToTensor, type ConstantTensor } from './constant-tensor';

@@ -2,8 +2,8 @@
  * Name-level editing helpers shared by the passes: renaming a tensor everywhere it is read
  * (subgraphs that read it from the outer scope included), and the sets of names a pass must keep.
  */
-import type { GraphProto, ModelProto } from '@gpux/converter-core';
-import { attributeGraphs } from '@gpux/converter-core';
+import type { GraphProto, ModelProto } from '@gpux/onnx';
+import { attributeGraphs } from '@gpux/onnx';
 
 /** The model's main graph. @throws {TypeError} when the model has none. */
 export function mainGraph(model: ModelProto, caller: string): GraphProto {

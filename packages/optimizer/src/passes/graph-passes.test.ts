@@ -1,5 +1,5 @@
-import type { ModelProto } from '@gpux/converter-core';
-import { createTensor, makeAttribute, makeGraph, makeModel, makeNode, makeValueInfo } from '@gpux/converter-core';
+import type { ModelProto } from '@gpux/onnx';
+import { createTensor, makeAttribute, makeGraph, makeModel, makeNode, makeValueInfo } from '@gpux/onnx';
 import { deduplicateInitializers } from './deduplicate-initializers';
 import { eliminateDropout } from './eliminate-dropout';
 import { eliminateIdentity } from './eliminate-identity';

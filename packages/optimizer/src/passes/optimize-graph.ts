@@ -1,5 +1,5 @@
 /** Runs the graph passes to a fixpoint. */
-import type { ModelProto } from '@gpux/converter-core';
+import type { ModelProto } from '@gpux/onnx';
 import { deduplicateInitializers } from './deduplicate-initializers';
 import { eliminateDropout } from './eliminate-dropout';
 import { eliminateIdentity } from './eliminate-identity';

@@ -1,4 +1,4 @@
-import type { ModelProto } from '@gpux/converter-core';
+import type { ModelProto } from '@gpux/onnx';
 
 /** What one graph pass changed. */
 export interface PassReport {

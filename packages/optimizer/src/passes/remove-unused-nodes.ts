@@ -1,6 +1,6 @@
 /** Removes nodes, initializers and inputs that no graph output depends on. */
-import type { ModelProto, NodeProto } from '@gpux/converter-core';
-import { nodeInputNames } from '@gpux/converter-core';
+import type { ModelProto, NodeProto } from '@gpux/onnx';
+import { nodeInputNames } from '@gpux/onnx';
 import { mainGraph, pruneValueInfo } from './graph-names';
 import { passReport, type PassReport } from './pass-report';
 

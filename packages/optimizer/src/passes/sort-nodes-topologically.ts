@@ -1,6 +1,6 @@
 /** Orders the main graph's nodes topologically. */
-import type { ModelProto } from '@gpux/converter-core';
-import { topologicalSort } from '@gpux/converter-core';
+import type { ModelProto } from '@gpux/onnx';
+import { topologicalSort } from '@gpux/onnx';
 import { mainGraph } from './graph-names';
 import { passReport, type PassReport } from './pass-report';
 

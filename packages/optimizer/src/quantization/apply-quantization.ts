@@ -1,5 +1,5 @@
 /** One in-memory quantization pass over a loaded model (no IO besides reading weights). */
-import type { ModelProto } from '@gpux/converter-core';
+import type { ModelProto } from '@gpux/onnx';
 import { ensureOpsetImport, defaultOpsetVersion, QuantizationGraph } from './quantization-graph';
 import type { QuantizedIntegerType } from './quantization-math';
 import type { QuantizationFormat, QuantizationMode, SkippedNode } from './quantization-options';

@@ -3,7 +3,7 @@
  * quantize, over the calibration samples, and derives one [min, max] range per activation.
  */
 import path from 'node:path';
-import { loadOnnxModel, makeValueInfo, saveOnnxModel } from '@gpux/converter-core';
+import { loadOnnxModel, makeValueInfo, saveOnnxModel } from '@gpux/onnx';
 import { entropyThreshold, percentileThreshold } from './calibration-thresholds';
 import type { CalibrationMethod, QuantizationFeeds } from './quantization-options';
 import { openSession, runFeeds } from './run-onnx-model';

@@ -1,6 +1,6 @@
 /** Recognises models that are already quantized, so that they are not quantized twice. */
-import type { ModelProto } from '@gpux/converter-core';
-import { DataType, forEachNode } from '@gpux/converter-core';
+import type { ModelProto } from '@gpux/onnx';
+import { DataType, forEachNode } from '@gpux/onnx';
 
 /** Operators that only appear in quantized models. */
 export const QUANTIZED_OP_TYPES: ReadonlySet<string> = new Set([

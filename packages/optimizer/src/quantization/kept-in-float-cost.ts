@@ -1,5 +1,5 @@
 /** What each node the accuracy budget kept in float costs in file size. */
-import type { ModelProto, NodeProto, TensorProto } from '@gpux/converter-core';
+import type { ModelProto, NodeProto, TensorProto } from '@gpux/onnx';
 import { QuantizationGraph } from './quantization-graph';
 import type { KeptInFloatCost, QuantizationMode } from './quantization-options';
 import { nodeIdentifier } from './select-quantizable-nodes';

@@ -2,8 +2,8 @@
  * The editing state of one quantization run over a graph: initializers by name, fresh names,
  * cached quantized weights and activations, and the new node list built in topological order.
  */
-import type { GraphProto, ModelProto, NodeProto, TensorProto } from '@gpux/converter-core';
-import { DataType, createTensor, getIntsAttribute, makeNode, tensorToTypedArray } from '@gpux/converter-core';
+import type { GraphProto, ModelProto, NodeProto, TensorProto } from '@gpux/onnx';
+import { DataType, createTensor, getIntsAttribute, makeNode, tensorToTypedArray } from '@gpux/onnx';
 
 /** A constant weight behind a node input: the initializer, and whether a Transpose sits in between. */
 export interface WeightSource {

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DataType, getIntAttribute, isExternalTensor, loadOnnxModel, makeGraph, makeModel, makeNode, makeValueInfo } from '@gpux/converter-core';
+import { DataType, getIntAttribute, isExternalTensor, loadOnnxModel, makeGraph, makeModel, makeNode, makeValueInfo } from '@gpux/onnx';
 import { createQuantizationStage } from './create-quantization-stage';
 import type { QuantizationFeeds } from './quantization-options';
 import { quantizeModel } from './quantize-model';

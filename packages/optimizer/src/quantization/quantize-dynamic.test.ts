@@ -1,7 +1,8 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConversionError, DataType, loadOnnxModel, tensorToTypedArray } from '@gpux/converter-core';
+import { ConversionError } from '@gpux/converter-core';
+import { DataType, loadOnnxModel, tensorToTypedArray } from '@gpux/onnx';
 import { quantizeModel } from './quantize-model';
 import { buildConvModel, buildEmbeddingModel, buildMlpModel, buildTiedEmbeddingModel, saveTestModel } from './test-support/quantization-test-models';
 

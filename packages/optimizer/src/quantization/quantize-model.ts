@@ -2,8 +2,10 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ModelProto, ProgressEvent } from '@gpux/converter-core';
-import { ConversionError, defaultValidationDims, drainEvents, forEachNode, forEachTensor, isExternalTensor, loadOnnxModel, saveOnnxModel } from '@gpux/converter-core';
+import type { ProgressEvent } from '@gpux/converter-core';
+import type { ModelProto } from '@gpux/onnx';
+import { ConversionError, defaultValidationDims, drainEvents } from '@gpux/converter-core';
+import { forEachNode, forEachTensor, isExternalTensor, loadOnnxModel, saveOnnxModel } from '@gpux/onnx';
 import { applyQuantization, type QuantizationPassResult, type QuantizationPlan } from './apply-quantization';
 import { calibrateActivations } from './calibrate-activations';
 import { detectQuantizedModel } from './detect-quantized-model';

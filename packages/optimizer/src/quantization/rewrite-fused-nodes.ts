@@ -11,7 +11,7 @@
  *   followed by their scales and zero points.
  * Both are onnxruntime CPU kernels only; QOperator format only.
  */
-import type { NodeProto } from '@gpux/converter-core';
+import type { NodeProto } from '@gpux/onnx';
 import type { QuantizationGraph } from './quantization-graph';
 import type { Int8RewriteSettings } from './rewrite-int8-nodes';
 import { dynamicActivation, quantizedInitializer, TABLE_SETTINGS, weightParameters } from './rewrite-int8-nodes';

@@ -8,8 +8,8 @@
  * `DequantizeLinear` with calibrated parameters (static), in front of the unchanged node.
  * Gather (both formats): gather from the quantized table, then `DequantizeLinear`.
  */
-import type { NodeProto, TensorProto } from '@gpux/converter-core';
-import { DataType, getFloatAttribute, getIntAttribute } from '@gpux/converter-core';
+import type { NodeProto, TensorProto } from '@gpux/onnx';
+import { DataType, getFloatAttribute, getIntAttribute } from '@gpux/onnx';
 import { computeScaleZeroPoint, integerRange, type QuantizedIntegerType } from './quantization-math';
 import type { QuantizationGraph } from './quantization-graph';
 import { quantizeWeight, type QuantizedWeight } from './quantize-weight';

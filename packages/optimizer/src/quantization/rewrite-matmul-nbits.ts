@@ -8,8 +8,8 @@
  * Symmetric: scale = (value of largest magnitude) / -8, q = clamp(round(x / scale), -8, 7) + 8.
  * Asymmetric: range widened to contain 0, scale = (max - min) / 15, zp = clamp(round(-min / scale), 0, 15).
  */
-import type { NodeProto } from '@gpux/converter-core';
-import { DataType } from '@gpux/converter-core';
+import type { NodeProto } from '@gpux/onnx';
+import { DataType } from '@gpux/onnx';
 import { clamp, roundHalfToEven } from './quantization-math';
 import type { QuantizationGraph } from './quantization-graph';
 

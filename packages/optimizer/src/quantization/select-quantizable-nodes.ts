@@ -1,6 +1,6 @@
 /** Decides which nodes a quantization mode rewrites and why the others stay in float. */
-import type { NodeProto } from '@gpux/converter-core';
-import { getFloatAttribute, getIntAttribute } from '@gpux/converter-core';
+import type { NodeProto } from '@gpux/onnx';
+import { getFloatAttribute, getIntAttribute } from '@gpux/onnx';
 import type { QuantizationGraph } from './quantization-graph';
 import { FUSED_QUANTIZABLE_OPS, fusedNodeUnsupportedReason } from './rewrite-fused-nodes';
 import { lstmUnsupportedReason, RECURRENT_FLOAT_OPS, RECURRENT_QUANTIZABLE_OPS, recurrentFloatReason } from './rewrite-recurrent-nodes';

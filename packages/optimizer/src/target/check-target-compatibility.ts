@@ -1,6 +1,6 @@
 /** Whether a target onnxruntime can run a model, and what could be fixed. */
-import type { ModelProto } from '@gpux/converter-core';
-import { forEachNode } from '@gpux/converter-core';
+import type { ModelProto } from '@gpux/onnx';
+import { forEachNode } from '@gpux/onnx';
 import { onnxRuntimeRelease } from './onnxruntime-releases';
 import { requiredIrVersion, type IrFeature } from './required-ir-version';
 import { CONTRIB_OPERATORS_WITHOUT_CPU_KERNEL, KNOWN_DOMAINS, WEB_UNSUPPORTED_DOMAINS } from './unsupported-operators';

@@ -1,6 +1,6 @@
 /** Fixes what can be fixed for a target runtime. */
-import type { ModelProto } from '@gpux/converter-core';
-import { forEachNode } from '@gpux/converter-core';
+import type { ModelProto } from '@gpux/onnx';
+import { forEachNode } from '@gpux/onnx';
 import { checkTargetCompatibility, type TargetCompatibilityReport, type TargetRuntime } from './check-target-compatibility';
 import { requiredIrVersion } from './required-ir-version';
 

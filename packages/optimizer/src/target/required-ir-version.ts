@@ -4,8 +4,8 @@
  * and FunctionProto attribute defaults; IR 10 uint4/int4, `overload` and metadata_props on more
  * messages; IR 11 float4e2m1 and the multi-device messages; IR 12 float8e8m0; IR 13 uint2/int2.
  */
-import type { GraphProto, ModelProto, TensorProto, TypeProto } from '@gpux/converter-core';
-import { AttributeType, attributeGraphs } from '@gpux/converter-core';
+import type { GraphProto, ModelProto, TensorProto, TypeProto } from '@gpux/onnx';
+import { AttributeType, attributeGraphs } from '@gpux/onnx';
 
 /** Any ONNX message object, which may carry raw bytes of fields unknown to the schema. */
 interface UnknownFieldsCarrierLike {

@@ -1,5 +1,5 @@
-import type { ModelProto } from '@gpux/converter-core';
-import { createTensor, loadOnnxModelFromBuffer, makeGraph, makeModel, makeNode, makeValueInfo, serializeOnnxModel } from '@gpux/converter-core';
+import type { ModelProto } from '@gpux/onnx';
+import { createTensor, loadOnnxModelFromBuffer, makeGraph, makeModel, makeNode, makeValueInfo, serializeOnnxModel } from '@gpux/onnx';
 import { runOnnxModel } from '../passes/test-support/run-onnx-model';
 import { checkTargetCompatibility } from './check-target-compatibility';
 import { fixForTarget } from './fix-for-target';

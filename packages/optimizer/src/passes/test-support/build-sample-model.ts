@@ -1,6 +1,6 @@
 /** Test helper: a small MLP with the redundancies the O1 passes remove, with a dynamic batch axis. */
-import type { ModelProto } from '@gpux/converter-core';
-import { createTensor, makeGraph, makeModel, makeNode, makeValueInfo } from '@gpux/converter-core';
+import type { ModelProto } from '@gpux/onnx';
+import { createTensor, makeGraph, makeModel, makeNode, makeValueInfo } from '@gpux/onnx';
 import { randomFloats } from './run-onnx-model';
 
 /** Options of {@link buildSampleModel}. */

@@ -1,6 +1,6 @@
 /** Test helper: runs an in-memory model in onnxruntime-node and returns plain outputs. */
-import type { ModelProto } from '@gpux/converter-core';
-import { serializeOnnxModel } from '@gpux/converter-core';
+import type { ModelProto } from '@gpux/onnx';
+import { serializeOnnxModel } from '@gpux/onnx';
 import * as ort from 'onnxruntime-node';
 
 /** A test input: values and dims (float32 unless `type` says otherwise). */

@@ -1,7 +1,7 @@
 /** Small random-weight models for the quantization tests, built with converter-core's builders. */
 import path from 'node:path';
-import type { ModelProto, NodeProto, TensorProto } from '@gpux/converter-core';
-import { createTensor, makeGraph, makeModel, makeNode, makeValueInfo, saveOnnxModel } from '@gpux/converter-core';
+import type { ModelProto, NodeProto, TensorProto } from '@gpux/onnx';
+import { createTensor, makeGraph, makeModel, makeNode, makeValueInfo, saveOnnxModel } from '@gpux/onnx';
 
 /** A seeded generator of standard-normal floats. */
 export function normalGenerator(seed: number): () => number {

@@ -7,10 +7,22 @@ import { dataTypeByteLength, dataTypeFromName, dataTypeName } from './data-type'
 import { isExternalTensor, readExternalTensorBytes } from './external-data';
 import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits } from './float16';
 import type { TensorProto } from './onnx-types';
-import type { TensorData } from '../tensor/host-tensor';
 
-/** The typed arrays tensor values are returned in (the same set as a {@link HostTensor}'s data). */
-export type TensorTypedArray = TensorData;
+/**
+ * The typed arrays tensor values are returned in (the set onnxruntime-node's tensors use, and
+ * `@gpux/converter-core`'s `HostTensor` data).
+ */
+export type TensorTypedArray =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
 
 /** Options of {@link tensorToTypedArray}. */
 export interface TensorToTypedArrayOptions {
@@ -75,7 +87,7 @@ export function tensorRawBytes(tensor: TensorProto, baseDirectory?: string): Uin
  * bytes; float16/bfloat16 give Float32Array values unless `halfPrecision: 'bits'`.
  *
  * @throws {RangeError} for string tensors (read `stringData`) and unknown data types.
- * @throws {ConversionError} INVALID_MODEL_FILE when external data is missing.
+ * @throws {OnnxError} INVALID_MODEL_FILE when external data is missing.
  * @example
  * ```ts
  * const weights = tensorToTypedArray(model.graph!.initializer[0]!); // Float32Array

@@ -5,7 +5,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
-import { ConversionError } from '../conversion-error';
+import { OnnxError } from './onnx-error';
 import type { TensorProto } from './onnx-types';
 
 /** Where a tensor's external bytes are. */
@@ -55,13 +55,13 @@ export function isExternalTensor(tensor: TensorProto): boolean {
 /**
  * Parses a tensor's `external_data` entries.
  *
- * @throws {ConversionError} INVALID_MODEL_FILE when the location is missing or a number is malformed.
+ * @throws {OnnxError} INVALID_MODEL_FILE when the location is missing or a number is malformed.
  */
 export function externalDataInfo(tensor: TensorProto): ExternalDataInfo {
   const entries = new Map(tensor.externalData.map((entry) => [entry.key ?? '', entry.value ?? '']));
   const location = entries.get('location');
-  const problem = (text: string): ConversionError =>
-    new ConversionError(
+  const problem = (text: string): OnnxError =>
+    new OnnxError(
       'INVALID_MODEL_FILE',
       `Tensor "${tensor.name ?? ''}" stores its data externally but ${text}. Re-export the model, or save it again with onnx.save_model(..., save_as_external_data=True).`,
       { details: { tensor: tensor.name } },
@@ -80,13 +80,13 @@ export function externalDataInfo(tensor: TensorProto): ExternalDataInfo {
 /**
  * Resolves an external data location against the model's folder.
  *
- * @throws {ConversionError} INVALID_MODEL_FILE when the location is absolute or leaves the folder.
+ * @throws {OnnxError} INVALID_MODEL_FILE when the location is absolute or leaves the folder.
  */
 export function resolveExternalDataPath(baseDirectory: string, location: string): string {
   const resolved = path.resolve(baseDirectory, location);
   const relative = path.relative(path.resolve(baseDirectory), resolved);
   if (path.isAbsolute(location) || relative.startsWith('..') || path.isAbsolute(relative)) {
-    throw new ConversionError(
+    throw new OnnxError(
       'INVALID_MODEL_FILE',
       `External data location "${location}" must be a relative path inside the model's folder ${baseDirectory}. Move the data file next to the model and fix the location.`,
       { details: { location, baseDirectory } },
@@ -99,7 +99,7 @@ export function resolveExternalDataPath(baseDirectory: string, location: string)
  * Reads a tensor's external bytes synchronously into a fresh, aligned Uint8Array (one copy).
  *
  * @param baseDirectory - the model's folder; defaults to the folder `loadOnnxModel` recorded.
- * @throws {ConversionError} INVALID_MODEL_FILE when the file is missing or too short.
+ * @throws {OnnxError} INVALID_MODEL_FILE when the file is missing or too short.
  * @throws {TypeError} when no base folder is known.
  */
 export function readExternalTensorBytes(tensor: TensorProto, baseDirectory?: string): Uint8Array {
@@ -130,7 +130,7 @@ export function readExternalTensorBytes(tensor: TensorProto, baseDirectory?: str
 /**
  * Returns the byte length of a tensor's external data after checking the file exists and holds it.
  *
- * @throws {ConversionError} INVALID_MODEL_FILE naming the missing or short file.
+ * @throws {OnnxError} INVALID_MODEL_FILE naming the missing or short file.
  */
 export function checkedExternalLength(tensor: TensorProto, file: string, info: ExternalDataInfo): number {
   let size: number;
@@ -142,7 +142,7 @@ export function checkedExternalLength(tensor: TensorProto, file: string, info: E
       closeSync(descriptor);
     }
   } catch (error) {
-    throw new ConversionError(
+    throw new OnnxError(
       'INVALID_MODEL_FILE',
       `The external data file ${file} of tensor "${tensor.name ?? ''}" is missing or unreadable. Copy "${info.location}" next to the model file (it must stay beside the .onnx file).`,
       { cause: error, details: { file, location: info.location, tensor: tensor.name } },
@@ -150,7 +150,7 @@ export function checkedExternalLength(tensor: TensorProto, file: string, info: E
   }
   const length = info.length ?? size - info.offset;
   if (info.offset + length > size) {
-    throw new ConversionError(
+    throw new OnnxError(
       'INVALID_MODEL_FILE',
       `The external data file ${file} is ${size} bytes, but tensor "${tensor.name ?? ''}" needs bytes ${info.offset}..${info.offset + length}. The data file is truncated or belongs to another model; export or download it again.`,
       { details: { file, size, offset: info.offset, length } },

@@ -1,7 +1,7 @@
 /** Loading ONNX models from files or buffers, with external data read lazily or up front. */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ConversionError } from '../conversion-error';
+import { OnnxError } from './onnx-error';
 import { decodeMessage } from './decode-message';
 import {
   checkedExternalLength,
@@ -49,7 +49,7 @@ export function onnxModelSourcePath(model: ModelProto): string | undefined {
  * buffer, not copies. External data files are checked to exist and are read lazily unless
  * `loadExternalData` is set.
  *
- * @throws {ConversionError} INVALID_MODEL_FILE when the file is missing, corrupt, truncated, not an
+ * @throws {OnnxError} INVALID_MODEL_FILE when the file is missing, corrupt, truncated, not an
  * ONNX model, or its external data file is missing.
  * @example
  * ```ts
@@ -66,7 +66,7 @@ export async function loadOnnxModel(filePath: string, options: LoadOnnxModelOpti
     if (!info.isFile()) throw new Error('not a regular file');
     size = info.size;
   } catch (error) {
-    throw new ConversionError('INVALID_MODEL_FILE', `Cannot read the ONNX model file ${absolute}: ${(error as Error).message}. Check the path.`, {
+    throw new OnnxError('INVALID_MODEL_FILE', `Cannot read the ONNX model file ${absolute}: ${(error as Error).message}. Check the path.`, {
       cause: error,
       details: { path: absolute },
     });
@@ -84,7 +84,7 @@ export async function loadOnnxModel(filePath: string, options: LoadOnnxModelOpti
  * Decodes an ONNX model from bytes. The returned model's `rawData` fields are views into `bytes`:
  * do not reuse the buffer while the model is in use.
  *
- * @throws {ConversionError} INVALID_MODEL_FILE as {@link loadOnnxModel}.
+ * @throws {OnnxError} INVALID_MODEL_FILE as {@link loadOnnxModel}.
  */
 export function loadOnnxModelFromBuffer(bytes: Uint8Array, options: LoadOnnxModelFromBufferOptions = {}): ModelProto {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('loadOnnxModelFromBuffer: bytes must be a Uint8Array.');

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
-  ConversionError,
+  OnnxError,
   createTensor,
   inspectOnnxModel,
   isExternalTensor,
@@ -14,8 +14,8 @@ import {
   makeValueInfo,
   saveOnnxModel,
   tensorToTypedArray,
-} from '../index';
-import type { TensorTypedArray } from '../index';
+} from './index';
+import type { TensorTypedArray } from './index';
 import { runFixture, torchPython } from './test-fixtures/python-interpreters';
 
 /**
@@ -158,7 +158,7 @@ describe('ONNX external data', () => {
     runFixture(python, 'onnx_facts.py', ['make-external', source]);
     await rm(path.join(directory, 'weights.bin'));
     const error: unknown = await loadOnnxModel(source).catch((caught: unknown) => caught);
-    expect(ConversionError.hasCode(error, 'INVALID_MODEL_FILE')).toBe(true);
+    expect(OnnxError.hasCode(error, 'INVALID_MODEL_FILE')).toBe(true);
     expect((error as Error).message).toContain(path.join(directory, 'weights.bin'));
   });
 
@@ -169,7 +169,7 @@ describe('ONNX external data', () => {
     const error: unknown = await saveOnnxModel(buildDenseModel(), target, { externalData: true, signal: controller.signal }).catch(
       (caught: unknown) => caught,
     );
-    expect(ConversionError.hasCode(error, 'CANCELLED')).toBe(true);
+    expect(OnnxError.hasCode(error, 'CANCELLED')).toBe(true);
     expect(await readdir(directory)).toEqual([]);
   });
 });

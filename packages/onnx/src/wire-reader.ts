@@ -2,16 +2,16 @@
  * Low-level protobuf wire reading over a Uint8Array: varints, fixed32/64 and length-delimited
  * slices (returned as views, never copied). Every malformed input throws INVALID_MODEL_FILE.
  */
-import { ConversionError } from '../conversion-error';
+import { OnnxError } from './onnx-error';
 
 export const WireType = { VARINT: 0, FIXED64: 1, LENGTH_DELIMITED: 2, START_GROUP: 3, END_GROUP: 4, FIXED32: 5 } as const;
 
 const TWO_POW_32 = 4294967296;
 
 /** Builds the INVALID_MODEL_FILE error for a malformed protobuf stream. */
-export function invalidModelFileError(problem: string, source?: string): ConversionError {
+export function invalidModelFileError(problem: string, source?: string): OnnxError {
   const where = source === undefined ? 'The ONNX model' : `The ONNX model file ${source}`;
-  return new ConversionError(
+  return new OnnxError(
     'INVALID_MODEL_FILE',
     `${where} is corrupt, truncated or not an ONNX model: ${problem}. ` +
       'Check that the file was fully downloaded or exported (compare its size), then export or download it again.',

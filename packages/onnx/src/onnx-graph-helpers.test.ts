@@ -1,6 +1,6 @@
 import {
   AttributeType,
-  ConversionError,
+  OnnxError,
   DataType,
   buildTensorUsage,
   createTensor,
@@ -21,8 +21,8 @@ import {
   makeModel,
   tensorToTypedArray,
   topologicalSort,
-} from '../index';
-import type { TensorTypedArray } from '../index';
+} from './index';
+import type { TensorTypedArray } from './index';
 
 function chainGraph(): ReturnType<typeof makeGraph> {
   const then = makeGraph([makeNode('Identity', ['b'], ['branch'])], 'then', [], [makeValueInfo('branch', 'float32')]);
@@ -59,7 +59,7 @@ describe('ONNX graph helpers', () => {
     } catch (error) {
       caught = error;
     }
-    expect(ConversionError.hasCode(caught, 'INVALID_MODEL_FILE')).toBe(true);
+    expect(OnnxError.hasCode(caught, 'INVALID_MODEL_FILE')).toBe(true);
     expect((caught as Error).message).toContain('first, second');
   });
 

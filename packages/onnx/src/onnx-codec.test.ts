@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  ConversionError,
+  OnnxError,
   createTensor,
   loadOnnxModel,
   loadOnnxModelFromBuffer,
@@ -12,7 +12,7 @@ import {
   makeValueInfo,
   saveOnnxModel,
   serializeOnnxModel,
-} from '../index';
+} from './index';
 import { runFixture, torchPython } from './test-fixtures/python-interpreters';
 
 const encoder = new TextEncoder();
@@ -88,7 +88,7 @@ function expectInvalid(bytes: Uint8Array, messagePart: string): void {
   } catch (error) {
     caught = error;
   }
-  expect(ConversionError.hasCode(caught, 'INVALID_MODEL_FILE')).toBe(true);
+  expect(OnnxError.hasCode(caught, 'INVALID_MODEL_FILE')).toBe(true);
   expect((caught as Error).message).toContain(messagePart);
 }
 
@@ -156,7 +156,7 @@ describe('ONNX protobuf codec', () => {
     const errors = await Promise.all(
       [corrupt, path.join(directory, 'missing.onnx'), directory].map((file) => loadOnnxModel(file).then(() => undefined, (error: unknown) => error)),
     );
-    for (const error of errors) expect(ConversionError.hasCode(error, 'INVALID_MODEL_FILE')).toBe(true);
+    for (const error of errors) expect(OnnxError.hasCode(error, 'INVALID_MODEL_FILE')).toBe(true);
     expect((errors[0] as Error).message).toContain(corrupt);
     expect((errors[1] as Error).message).toContain('missing.onnx');
   });

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { dataTypeName, inspectOnnxModel, loadOnnxModel, saveOnnxModel, serializeOnnxModel } from '../index';
+import { dataTypeName, inspectOnnxModel, loadOnnxModel, saveOnnxModel, serializeOnnxModel } from './index';
 import { runFixture, tensorflowPython, torchPython } from './test-fixtures/python-interpreters';
 
 interface PythonInspection {

@@ -1,5 +1,5 @@
 /** Producer/consumer maps and topological order of a graph's nodes (subgraph references included). */
-import { ConversionError } from '../conversion-error';
+import { OnnxError } from './onnx-error';
 import type { GraphProto, NodeProto } from './onnx-types';
 import { attributeGraphs } from './walk-model';
 
@@ -75,7 +75,7 @@ export function buildTensorUsage(graph: GraphProto): TensorUsage {
  * already valid (Kahn's algorithm, ties broken by original position). Names produced outside the
  * graph (inputs, initializers, outer scopes) count as available.
  *
- * @throws {ConversionError} INVALID_MODEL_FILE when the nodes form a cycle.
+ * @throws {OnnxError} INVALID_MODEL_FILE when the nodes form a cycle.
  */
 export function topologicalSort(graph: GraphProto): NodeProto[] {
   const nodes = graph.node;
@@ -137,7 +137,7 @@ export function topologicalSort(graph: GraphProto): NodeProto[] {
   }
   if (order.length !== nodes.length) {
     const stuck = nodes.filter((_, index) => pending[index]! > 0).map((node) => node.name ?? node.opType ?? '?');
-    throw new ConversionError(
+    throw new OnnxError(
       'INVALID_MODEL_FILE',
       `Graph "${graph.name ?? ''}" has a cycle through ${stuck.length} node(s) (${stuck.slice(0, 5).join(', ')}); an ONNX graph must be acyclic. Re-export the model.`,
       { details: { nodes: stuck } },

@@ -1,9 +1,7 @@
 /** Saving ONNX models: sizes first, then streamed chunks, `.incomplete` files renamed at the end. */
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { ConversionError } from '../conversion-error';
-import type { ProgressCallback, ProgressEvent } from '../progress-event';
-import { drainEvents } from '../progress-event';
+import { OnnxError } from './onnx-error';
 import { ChunkWriter, SizeCalculator, encodeMessage, encodeMessageToBytes } from './encode-message';
 import { defaultExternalDataFileName, planExternalData } from './external-data-plan';
 import { ModelSpec } from './onnx-schema';
@@ -43,13 +41,22 @@ export interface SaveOnnxModelResult {
   externalTensorCount: number;
 }
 
+/**
+ * A progress event of {@link saveOnnxModelIter}. It has the shape of `@gpux/converter-core`'s
+ * `ProgressEvent` for phase `'write'`, so a conversion forwards it as it is.
+ */
+export type SaveOnnxModelEvent =
+  | { type: 'phase-start'; phase: 'write'; label?: string }
+  | { type: 'phase-end'; phase: 'write'; label?: string; durationMs: number }
+  | { type: 'bytes-progress'; phase: 'write'; label?: string; transferredBytes: number; totalBytes?: number };
+
 const PROTOBUF_LIMIT = 2 ** 31 - 1;
 
 /**
  * Saves a model as an async generator of progress events (phase `'write'`), returning what was
  * written. Nothing is left behind on failure or cancellation.
  *
- * @throws {ConversionError} CANCELLED when `signal` aborts; INVALID_MODEL_FILE when external
+ * @throws {OnnxError} CANCELLED when `signal` aborts; INVALID_MODEL_FILE when external
  * source data is missing.
  * @throws {RangeError} when `externalData: false` would exceed protobuf's 2 GiB limit.
  */
@@ -57,7 +64,7 @@ export async function* saveOnnxModelIter(
   model: ModelProto,
   filePath: string,
   options: SaveOnnxModelOptions = {},
-): AsyncGenerator<ProgressEvent, SaveOnnxModelResult, void> {
+): AsyncGenerator<SaveOnnxModelEvent, SaveOnnxModelResult, void> {
   if (typeof filePath !== 'string' || filePath === '') throw new TypeError(`saveOnnxModel: filePath must be a non-empty string, got ${String(filePath)}.`);
   const sizeThreshold = options.sizeThreshold ?? 1024;
   const alignment = options.alignment ?? 1;
@@ -109,7 +116,7 @@ export async function* saveOnnxModelIter(
   } catch (error) {
     await Promise.all(written.map((file) => rm(file, { force: true })));
     if (options.signal?.aborted === true) {
-      throw new ConversionError('CANCELLED', `Saving ${absolute} was cancelled; no files were left behind.`, { cause: error });
+      throw new OnnxError('CANCELLED', `Saving ${absolute} was cancelled; no files were left behind.`, { cause: error });
     }
     throw error;
   }
@@ -127,7 +134,7 @@ export async function* saveOnnxModelIter(
  * Saves a model to `filePath`, streaming tensor bytes from their views (never concatenated) and
  * from source external data files. Writes `<file>.incomplete` (and `<data>.incomplete`), then renames.
  *
- * @throws {ConversionError} CANCELLED when `signal` aborts.
+ * @throws {OnnxError} CANCELLED when `signal` aborts.
  * @example
  * ```ts
  * const model = await loadOnnxModel('in.onnx');
@@ -137,9 +144,14 @@ export async function* saveOnnxModelIter(
 export async function saveOnnxModel(
   model: ModelProto,
   filePath: string,
-  options: SaveOnnxModelOptions & { onProgress?: ProgressCallback } = {},
+  options: SaveOnnxModelOptions & { onProgress?: (event: SaveOnnxModelEvent) => void } = {},
 ): Promise<SaveOnnxModelResult> {
-  return drainEvents(saveOnnxModelIter(model, filePath, options), options.onProgress);
+  const events = saveOnnxModelIter(model, filePath, options);
+  for (;;) {
+    const step = await events.next();
+    if (step.done === true) return step.value;
+    options.onProgress?.(step.value);
+  }
 }
 
 /**

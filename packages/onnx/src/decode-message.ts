@@ -13,7 +13,7 @@ type Accumulated = Array<number | bigint | ArrayBufferView>;
 /**
  * Decodes one message of `spec` from `reader`, from its current position up to `end`.
  *
- * @throws {ConversionError} INVALID_MODEL_FILE when the bytes are malformed.
+ * @throws {OnnxError} INVALID_MODEL_FILE when the bytes are malformed.
  */
 export function decodeMessage(reader: WireReader, spec: MessageSpec, end: number): Record<string, unknown> {
   const result: Record<string, unknown> = {};

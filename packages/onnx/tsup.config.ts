@@ -1,0 +1,3 @@
+import { createPackageBuildConfig } from '../../tsup.base';
+
+export default createPackageBuildConfig();
