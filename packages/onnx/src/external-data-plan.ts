@@ -3,7 +3,8 @@
  * the caller's model: the encoder swaps the affected TensorProto objects for planned copies.
  */
 import path from 'node:path';
-import { DATA_LOCATION_EXTERNAL, externalDataDirectoryOf, externalDataInfo, isExternalTensor, resolveExternalDataPath, checkedExternalLength, wasLoadedWithExternalData } from './external-data';
+import { DATA_LOCATION_EXTERNAL, externalDataInfo, externalDataSource, isExternalTensor, resolveExternalDataPath, checkedExternalLength } from './external-data';
+import type { LoadedOnnxModel } from './load-onnx-model';
 import type { FileByteRange, MessageSubstitute, OutputChunk } from './encode-message';
 import { SizeCalculator } from './encode-message';
 import { ModelSpec, TensorSpec } from './onnx-schema';
@@ -32,7 +33,7 @@ export interface ExternalDataPlanOptions {
 }
 
 function sourceRange(tensor: TensorProto): FileByteRange {
-  const directory = externalDataDirectoryOf(tensor);
+  const directory = externalDataSource(tensor)?.baseDirectory;
   if (directory === undefined) {
     throw new TypeError(
       `saveOnnxModel: tensor "${tensor.name ?? ''}" refers to external data, but its folder is unknown; load the model with loadOnnxModel(path) or loadOnnxModelFromBuffer(bytes, { baseDirectory }).`,
@@ -63,7 +64,7 @@ export function planExternalData(model: ModelProto, options: ExternalDataPlanOpt
   const inlineSize = new SizeCalculator(inlineSubstitute).messageSize(model, ModelSpec);
 
   const goExternal =
-    options.externalData === true || (options.externalData === 'auto' && (inlineSize > options.autoThresholdBytes || sources.size > 0 || wasLoadedWithExternalData(model)));
+    options.externalData === true || (options.externalData === 'auto' && (inlineSize > options.autoThresholdBytes || sources.size > 0 || (model as Partial<LoadedOnnxModel>).loadedFrom?.externalData === true));
   if (!goExternal) {
     return { substitute: inlineSubstitute, modelBytes: inlineSize, dataChunks: [], dataBytes: 0, externalTensorCount: 0 };
   }

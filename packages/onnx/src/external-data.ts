@@ -4,6 +4,7 @@
  * the model's folder and may not leave it (as onnx and onnxruntime require).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { OnnxError } from './onnx-error';
 import type { TensorProto } from './onnx-types';
@@ -17,34 +18,43 @@ export interface ExternalDataInfo {
   checksum: string | undefined;
 }
 
+/**
+ * Where `loadOnnxModel` found a tensor's external bytes: the folder its `location` is relative to
+ * (the model's folder), the data file, and the byte range, checked to exist when the model was
+ * loaded. It is data on the tensor ({@link ExternalTensorProto.externalSource}), so a copy such as
+ * `{ ...tensor }` keeps it. It is not part of the ONNX schema and is never written to a file.
+ */
+export interface ExternalDataSource {
+  /** The folder the tensor's `location` entry is resolved against. */
+  baseDirectory: string;
+  /** The absolute path of the data file. */
+  file: string;
+  offset: number;
+  length: number;
+}
+
+/** A tensor as `loadOnnxModel` leaves an external one: with the folder its data lives in. */
+export interface ExternalTensorProto extends TensorProto {
+  externalSource?: ExternalDataSource;
+}
+
 /** `TensorProto.DataLocation.EXTERNAL`. */
 export const DATA_LOCATION_EXTERNAL = 1;
 
-const baseDirectories = new WeakMap<TensorProto, string>();
-const modelsLoadedWithExternalData = new WeakSet<object>();
-
 /**
- * Records that a model was loaded (lazily) from a file whose weights live in external data, so that
- * `saveOnnxModel`'s `externalData: 'auto'` keeps writing external data even after a rewrite has
- * replaced every external tensor by a new in-memory one (fp16, int8).
+ * Reads are done in pieces of at most this many bytes, so that no single read call holds the
+ * thread for a whole multi-gigabyte tensor.
  */
-export function markLoadedWithExternalData(model: object): void {
-  modelsLoadedWithExternalData.add(model);
+const READ_CHUNK_BYTES = 16 * 1024 * 1024;
+
+/** The recorded location of a loaded external tensor (undefined for other tensors). */
+export function externalDataSource(tensor: TensorProto): ExternalDataSource | undefined {
+  return isExternalTensor(tensor) ? (tensor as ExternalTensorProto).externalSource : undefined;
 }
 
-/** True when {@link markLoadedWithExternalData} recorded the model. */
-export function wasLoadedWithExternalData(model: object): boolean {
-  return modelsLoadedWithExternalData.has(model);
-}
-
-/** Remembers the folder a loaded tensor's external data is relative to. */
-export function rememberExternalDataDirectory(tensor: TensorProto, baseDirectory: string): void {
-  baseDirectories.set(tensor, baseDirectory);
-}
-
-/** The folder recorded for a tensor by `loadOnnxModel`, if any. */
-export function externalDataDirectoryOf(tensor: TensorProto): string | undefined {
-  return baseDirectories.get(tensor);
+/** Records where a loaded tensor's external data is (done by `loadOnnxModel`). */
+export function setExternalDataSource(tensor: TensorProto, source: ExternalDataSource): void {
+  (tensor as ExternalTensorProto).externalSource = source;
 }
 
 /** True when the tensor's bytes live in an external file. */
@@ -95,29 +105,69 @@ export function resolveExternalDataPath(baseDirectory: string, location: string)
   return resolved;
 }
 
-/**
- * Reads a tensor's external bytes synchronously into a fresh, aligned Uint8Array (one copy).
- *
- * @param baseDirectory - the model's folder; defaults to the folder `loadOnnxModel` recorded.
- * @throws {OnnxError} INVALID_MODEL_FILE when the file is missing or too short.
- * @throws {TypeError} when no base folder is known.
- */
-export function readExternalTensorBytes(tensor: TensorProto, baseDirectory?: string): Uint8Array {
-  const directory = baseDirectory ?? baseDirectories.get(tensor);
+/** The data file and byte range of an external tensor, from `baseDirectory` or the recorded source. */
+function externalRange(tensor: TensorProto, baseDirectory: string | undefined, caller: string): { file: string; info: ExternalDataInfo } {
+  const directory = baseDirectory ?? externalDataSource(tensor)?.baseDirectory;
   if (directory === undefined) {
     throw new TypeError(
-      `readExternalTensorBytes: tensor "${tensor.name ?? ''}" has external data; pass the model's folder as baseDirectory (it is only known for models loaded from a path).`,
+      `${caller}: tensor "${tensor.name ?? ''}" has external data; pass the model's folder as baseDirectory (it is only recorded on tensors of models loaded from a path or with a baseDirectory).`,
     );
   }
   const info = externalDataInfo(tensor);
-  const file = resolveExternalDataPath(directory, info.location);
+  return { file: resolveExternalDataPath(directory, info.location), info };
+}
+
+/**
+ * Reads a tensor's external bytes into a fresh, aligned Uint8Array (one copy), asynchronously
+ * through a FileHandle, in pieces of at most 16 MiB: the event loop stays free while it reads.
+ * The tensor's `externalData` entries say which bytes; the folder is `baseDirectory` or, when
+ * omitted, the one `loadOnnxModel` recorded on the tensor (kept by copies of it).
+ *
+ * @param baseDirectory - the model's folder; defaults to the folder recorded on the tensor.
+ * @throws {OnnxError} INVALID_MODEL_FILE when the file is missing or too short.
+ * @throws {TypeError} when no base folder is known.
+ * @example
+ * ```ts
+ * const bytes = await readExternalTensorBytes(model.graph!.initializer[0]!);
+ * ```
+ */
+export async function readExternalTensorBytes(tensor: TensorProto, baseDirectory?: string): Promise<Uint8Array> {
+  const { file, info } = externalRange(tensor, baseDirectory, 'readExternalTensorBytes');
+  const length = await checkedExternalLengthAsync(tensor, file, info);
+  const bytes = new Uint8Array(length);
+  const handle = await open(file, 'r');
+  try {
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await handle.read(bytes, done, Math.min(READ_CHUNK_BYTES, length - done), info.offset + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+  return bytes;
+}
+
+/**
+ * The synchronous form of {@link readExternalTensorBytes}, for the synchronous APIs that must stay
+ * so (`tensorToTypedArray`, `tensorRawBytes` and the graph passes built on them rewrite a model in
+ * one synchronous sweep). It reads in pieces of at most 16 MiB, so no single read call blocks for a
+ * whole large tensor, but the whole read still runs on the calling thread: prefer the async form
+ * wherever the caller can await.
+ *
+ * @throws {OnnxError} INVALID_MODEL_FILE when the file is missing or too short.
+ * @throws {TypeError} when no base folder is known.
+ */
+export function readExternalTensorBytesSync(tensor: TensorProto, baseDirectory?: string): Uint8Array {
+  const { file, info } = externalRange(tensor, baseDirectory, 'readExternalTensorBytesSync');
   const length = checkedExternalLength(tensor, file, info);
   const bytes = new Uint8Array(length);
   const descriptor = openSync(file, 'r');
   try {
     let done = 0;
     while (done < length) {
-      const read = readSync(descriptor, bytes, done, length - done, info.offset + done);
+      const read = readSync(descriptor, bytes, done, Math.min(READ_CHUNK_BYTES, length - done), info.offset + done);
       if (read === 0) break;
       done += read;
     }
@@ -125,6 +175,26 @@ export function readExternalTensorBytes(tensor: TensorProto, baseDirectory?: str
     closeSync(descriptor);
   }
   return bytes;
+}
+
+function missingFileError(tensor: TensorProto, file: string, info: ExternalDataInfo, cause: unknown): OnnxError {
+  return new OnnxError(
+    'INVALID_MODEL_FILE',
+    `The external data file ${file} of tensor "${tensor.name ?? ''}" is missing or unreadable. Copy "${info.location}" next to the model file (it must stay beside the .onnx file).`,
+    { cause, details: { file, location: info.location, tensor: tensor.name } },
+  );
+}
+
+function checkedRangeLength(tensor: TensorProto, file: string, info: ExternalDataInfo, size: number): number {
+  const length = info.length ?? size - info.offset;
+  if (info.offset + length > size) {
+    throw new OnnxError(
+      'INVALID_MODEL_FILE',
+      `The external data file ${file} is ${size} bytes, but tensor "${tensor.name ?? ''}" needs bytes ${info.offset}..${info.offset + length}. The data file is truncated or belongs to another model; export or download it again.`,
+      { details: { file, size, offset: info.offset, length } },
+    );
+  }
+  return length;
 }
 
 /**
@@ -142,19 +212,18 @@ export function checkedExternalLength(tensor: TensorProto, file: string, info: E
       closeSync(descriptor);
     }
   } catch (error) {
-    throw new OnnxError(
-      'INVALID_MODEL_FILE',
-      `The external data file ${file} of tensor "${tensor.name ?? ''}" is missing or unreadable. Copy "${info.location}" next to the model file (it must stay beside the .onnx file).`,
-      { cause: error, details: { file, location: info.location, tensor: tensor.name } },
-    );
+    throw missingFileError(tensor, file, info, error);
   }
-  const length = info.length ?? size - info.offset;
-  if (info.offset + length > size) {
-    throw new OnnxError(
-      'INVALID_MODEL_FILE',
-      `The external data file ${file} is ${size} bytes, but tensor "${tensor.name ?? ''}" needs bytes ${info.offset}..${info.offset + length}. The data file is truncated or belongs to another model; export or download it again.`,
-      { details: { file, size, offset: info.offset, length } },
-    );
+  return checkedRangeLength(tensor, file, info, size);
+}
+
+/** {@link checkedExternalLength} without blocking (a `stat` of the file). */
+export async function checkedExternalLengthAsync(tensor: TensorProto, file: string, info: ExternalDataInfo): Promise<number> {
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch (error) {
+    throw missingFileError(tensor, file, info, error);
   }
-  return length;
+  return checkedRangeLength(tensor, file, info, size);
 }

@@ -3,7 +3,7 @@ export { OnnxError } from './onnx-error';
 export type { OnnxErrorCode, OnnxErrorOptions } from './onnx-error';
 // Load and save (streamed, external data kept where it is)
 export { loadOnnxModel, loadOnnxModelFromBuffer, onnxModelSourcePath } from './load-onnx-model';
-export type { LoadOnnxModelOptions, LoadOnnxModelFromBufferOptions } from './load-onnx-model';
+export type { LoadedOnnxModel, LoadOnnxModelOptions, LoadOnnxModelFromBufferOptions, OnnxModelOrigin } from './load-onnx-model';
 export { saveOnnxModel, saveOnnxModelIter, serializeOnnxModel } from './save-onnx-model';
 export type { SaveOnnxModelEvent, SaveOnnxModelOptions, SaveOnnxModelResult } from './save-onnx-model';
 export { inspectOnnxModel } from './inspect-onnx-model';
@@ -33,8 +33,8 @@ export type { DataTypeName } from './data-type';
 export { createTensor, tensorElementCount, tensorRawBytes, tensorToTypedArray } from './tensor-data';
 export type { TensorToTypedArrayOptions, TensorTypedArray, TensorValues } from './tensor-data';
 export { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits } from './float16';
-export { externalDataInfo, isExternalTensor, readExternalTensorBytes } from './external-data';
-export type { ExternalDataInfo } from './external-data';
+export { externalDataInfo, externalDataSource, isExternalTensor, readExternalTensorBytes, readExternalTensorBytesSync } from './external-data';
+export type { ExternalDataInfo, ExternalDataSource, ExternalTensorProto } from './external-data';
 // Graph helpers
 export {
   getAttribute,

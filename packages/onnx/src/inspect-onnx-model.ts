@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { dataTypeName } from './data-type';
-import { externalDataDirectoryOf, externalDataInfo, isExternalTensor, resolveExternalDataPath } from './external-data';
+import { externalDataInfo, externalDataSource, isExternalTensor, resolveExternalDataPath } from './external-data';
 import { onnxModelSourcePath } from './load-onnx-model';
 import type { Int64, ModelProto, TypeProto, ValueInfoProto } from './onnx-types';
 import { tensorElementCount } from './tensor-data';
@@ -118,7 +118,7 @@ export async function inspectOnnxModel(model: ModelProto, options: InspectOnnxMo
   forEachTensor(model, (tensor) => {
     if (!isExternalTensor(tensor)) return;
     const { location } = externalDataInfo(tensor);
-    const directory = modelPath === undefined ? externalDataDirectoryOf(tensor) : path.dirname(modelPath);
+    const directory = modelPath === undefined ? externalDataSource(tensor)?.baseDirectory : path.dirname(modelPath);
     externalDataFiles.add(directory === undefined ? location : resolveExternalDataPath(directory, location));
   });
 

@@ -4,7 +4,7 @@
  * float16/bfloat16.
  */
 import { dataTypeByteLength, dataTypeFromName, dataTypeName } from './data-type';
-import { isExternalTensor, readExternalTensorBytes } from './external-data';
+import { isExternalTensor, readExternalTensorBytesSync } from './external-data';
 import { bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits } from './float16';
 import type { TensorProto } from './onnx-types';
 
@@ -26,7 +26,7 @@ export type TensorTypedArray =
 
 /** Options of {@link tensorToTypedArray}. */
 export interface TensorToTypedArrayOptions {
-  /** The model's folder, for external data (default: the folder `loadOnnxModel` recorded). */
+  /** The model's folder, for external data (default: the folder `loadOnnxModel` recorded on the tensor). */
   baseDirectory?: string;
   /**
    * How float16/bfloat16 come back: decoded `'float32'` values or the raw `'bits'` (Uint16Array).
@@ -74,17 +74,22 @@ export function tensorElementCount(tensor: Pick<TensorProto, 'dims'>): number {
 
 /**
  * The tensor's packed little-endian bytes when stored as raw_data or external data, else undefined.
- * raw_data comes back as the stored view (no copy); external data is read from disk.
+ * raw_data comes back as the stored view (no copy); external data is read from disk, from
+ * `baseDirectory` or the folder recorded on the tensor. Synchronous, because the graph passes that
+ * call it rewrite a model in one synchronous sweep: external bytes are read with
+ * `readExternalTensorBytesSync` in 16 MiB pieces (use the async `readExternalTensorBytes` where
+ * you can await).
  */
 export function tensorRawBytes(tensor: TensorProto, baseDirectory?: string): Uint8Array | undefined {
-  if (isExternalTensor(tensor)) return readExternalTensorBytes(tensor, baseDirectory);
+  if (isExternalTensor(tensor)) return readExternalTensorBytesSync(tensor, baseDirectory);
   return tensor.rawData;
 }
 
 /**
  * Reads a tensor's values as a typed array (always a copy or a fresh buffer, safe to keep).
  * int64 gives BigInt64Array; bool gives Uint8Array; sub-byte and float8 types give their packed
- * bytes; float16/bfloat16 give Float32Array values unless `halfPrecision: 'bits'`.
+ * bytes; float16/bfloat16 give Float32Array values unless `halfPrecision: 'bits'`. Synchronous,
+ * like {@link tensorRawBytes}: external data is read in 16 MiB pieces on the calling thread.
  *
  * @throws {RangeError} for string tensors (read `stringData`) and unknown data types.
  * @throws {OnnxError} INVALID_MODEL_FILE when external data is missing.

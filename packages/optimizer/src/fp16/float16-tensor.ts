@@ -3,7 +3,7 @@
  * (external data straight from its file), so only the float16 result is ever held whole.
  */
 import type { TensorProto } from '@gpux/onnx';
-import { DataType, createTensor, externalDataInfo, isExternalTensor, readExternalTensorBytes, tensorElementCount, tensorToTypedArray } from '@gpux/onnx';
+import { DataType, createTensor, externalDataInfo, isExternalTensor, readExternalTensorBytesSync, tensorElementCount, tensorToTypedArray } from '@gpux/onnx';
 
 /** Elements per chunk: 4 Mi float32 values = 16 MiB. */
 const CHUNK_ELEMENTS = 4 * 1024 * 1024;
@@ -31,13 +31,13 @@ export function forEachFloat32Chunk(tensor: TensorProto, baseDirectory: string |
     const others = tensor.externalData.filter((entry) => entry.key !== 'offset' && entry.key !== 'length');
     for (let start = 0; start < count; start += chunkElements) {
       const length = Math.min(chunkElements, count - start);
-      // A window onto the same file: readExternalTensorBytes checks the path and the file's size.
+      // A window onto the same file (the copy keeps the recorded folder): readExternalTensorBytesSync checks the path and the file's size.
       const window: TensorProto = {
         ...tensor,
         dims: [length],
         externalData: [...others, { key: 'offset', value: String(info.offset + start * 4) }, { key: 'length', value: String(length * 4) }],
       };
-      const bytes = readExternalTensorBytes(window, baseDirectory);
+      const bytes = readExternalTensorBytesSync(window, baseDirectory);
       visit(new Float32Array(bytes.buffer, bytes.byteOffset, length), start);
     }
     return;
