@@ -1,5 +1,5 @@
 // Benchmark (not a test): load + save of an ONNX model with ~1 GiB of weights, with
-// @gpux/converter-core's ONNX IO and with Python's onnx.load + onnx.save, on the same file in the
+// @gpux/onnx's ONNX IO and with Python's onnx.load + onnx.save, on the same file in the
 // same run. Each measurement runs in its own child process so peak RSS is its own.
 //
 // Usage: node tools/bench/onnx-io/bench.mjs [--size-mib 1024] [--rounds 2] [--python PATH]
@@ -31,7 +31,7 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'gpux-bench-onnx-io-'));
 try {
   // Bundle the TypeScript sources (no dist build needed).
   const entry = path.join(work, 'entry.ts');
-  const onnxSources = path.join(repository, 'packages/converter-core/src/onnx');
+  const onnxSources = path.join(repository, 'packages/onnx/src');
   writeFileSync(
     entry,
     `export { loadOnnxModel } from ${JSON.stringify(path.join(onnxSources, 'load-onnx-model.ts'))};\n` +

@@ -1,4 +1,4 @@
-// Times @gpux/converter-core's loadOnnxModel + saveOnnxModel in this process and prints JSON
+// Times @gpux/onnx's loadOnnxModel + saveOnnxModel in this process and prints JSON
 // (milliseconds, peak RSS). Usage: node node-load-save.cjs BUNDLE INPUT OUTPUT [external]
 const { performance } = require('node:perf_hooks');
 
