@@ -6,7 +6,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 import type { ExportRequest, ExportResult } from '@gpux/converter-core';
-import { drainEvents, isExternalTensor, loadOnnxModel } from '@gpux/converter-core';
+import { drainEvents } from '@gpux/converter-core';
+import { isExternalTensor, loadOnnxModel } from '@gpux/onnx';
 import { resolveGpuxCacheDirectory } from '@gpux/converter-core';
 import * as ort from 'onnxruntime-node';
 

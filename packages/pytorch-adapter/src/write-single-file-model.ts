@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 
-import { loadOnnxModel, saveOnnxModel } from '@gpux/converter-core';
+import { loadOnnxModel, saveOnnxModel } from '@gpux/onnx';
 
 /**
  * Writes the exporter's model (`exportedPath`, its weights in external data files of its own work

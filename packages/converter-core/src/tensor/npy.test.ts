@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { findTestPython } from '@gpux/test-helpers';
 import { ConversionError } from '../conversion-error';
-import { torchPython } from '../python/fixtures/torch-python';
+import { ensurePythonEnvironment } from '../python/python-environment';
 import { float16ToFloat32, float32ToFloat16 } from './float16-to-float32';
 import { readNpy } from './read-npy';
 import { writeNpy } from './write-npy';
@@ -12,7 +13,7 @@ import { writeNpy } from './write-npy';
 /** The managed pytorch environment's interpreter (it has numpy), resolved once in `beforeAll`. */
 let numpyPython: string;
 beforeAll(async () => {
-  numpyPython = await torchPython();
+  numpyPython = await findTestPython('pytorch', { ensurePythonEnvironment });
 });
 
 function runPython(script: string, ...args: string[]): string {

@@ -3,12 +3,14 @@
  * so it does not build environments itself: it finds the managed environments that
  * `gpux-convert setup all` (run first by the test command) built under `<GPUX cache>/python/<hash>/`,
  * by the requirement set their `gpux-environment.json` names. An interpreter that already has the
- * packages can be named with GPUX_TEST_TORCH_PYTHON / GPUX_TEST_TF_PYTHON instead.
+ * packages can be named with the variables of `@gpux/test-helpers`' TEST_PYTHON_SETS instead
+ * (GPUX_TEST_PYTHON / GPUX_TEST_TF_PYTHON, as every package's tests use).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { TEST_PYTHON_SETS, type TestPythonName } from '@gpux/test-helpers';
 
 /** The GPUX cache root, in the order `@gpux/model-manager`'s resolveGpuxCacheDirectory uses. */
 function gpuxCacheDirectory(): string {
@@ -22,7 +24,8 @@ interface EnvironmentManifest {
   createdAt?: string;
 }
 
-function interpreter(requirementSet: string, variable: string): Promise<string> {
+function interpreter(requirementSet: TestPythonName): Promise<string> {
+  const variable = TEST_PYTHON_SETS[requirementSet].overrideVariable;
   const given = process.env[variable];
   if (given !== undefined && given !== '') return Promise.resolve(given);
   const root = path.join(gpuxCacheDirectory(), 'python');
@@ -47,12 +50,12 @@ function interpreter(requirementSet: string, variable: string): Promise<string> 
 
 /** The interpreter with torch, onnx, onnxscript and onnxruntime. */
 export function torchPython(): Promise<string> {
-  return interpreter('pytorch', 'GPUX_TEST_TORCH_PYTHON');
+  return interpreter('pytorch');
 }
 
 /** The interpreter with tensorflow, tf2onnx, onnx and onnxruntime. */
 export function tensorflowPython(): Promise<string> {
-  return interpreter('tensorflow', 'GPUX_TEST_TF_PYTHON');
+  return interpreter('tensorflow');
 }
 
 /** Runs a fixture script of this folder and returns its last stdout line parsed as JSON (or null). */

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { loadOnnxModel, type ModelProto } from '@gpux/converter-core';
+import { loadOnnxModel, type ModelProto } from '@gpux/onnx';
 
 /**
  * The vocabulary size of a text model, so that generated token ids stay inside it: `vocab_size` of

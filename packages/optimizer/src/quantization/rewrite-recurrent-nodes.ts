@@ -18,8 +18,8 @@
  * com.microsoft schema in 1.32, and its quantizer leaves GRU in float): they stay float32, with a reason.
  * The kernel runs on onnxruntime's CPU execution provider only.
  */
-import type { NodeProto, TensorProto } from '@gpux/converter-core';
-import { DataType, getIntAttribute } from '@gpux/converter-core';
+import type { NodeProto, TensorProto } from '@gpux/onnx';
+import { DataType, getIntAttribute } from '@gpux/onnx';
 import type { QuantizationGraph } from './quantization-graph';
 import type { Int8RewriteSettings } from './rewrite-int8-nodes';
 import { quantizeWeight } from './quantize-weight';
