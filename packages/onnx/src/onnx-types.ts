@@ -7,6 +7,9 @@
  *
  * int64 values are `number` when they fit in a double exactly and `bigint` otherwise (`Int64`).
  * Shapes, IR and opset versions are always `number`.
+ *
+ * The message interfaces are generated from the pinned onnx release's onnx.proto
+ * (schema/onnx-schema.generated.ts, `npm run generate:onnx-schema -w @gpux/onnx`) and re-exported here.
  */
 
 /** An int64 value: a number when it is a safe integer, else a bigint. */
@@ -17,98 +20,35 @@ export interface UnknownFieldsCarrier {
   unknownFields?: Uint8Array[];
 }
 
-export interface StringStringEntryProto extends UnknownFieldsCarrier {
-  key?: string;
-  value?: string;
-}
-
-export interface OperatorSetIdProto extends UnknownFieldsCarrier {
-  domain?: string;
-  version?: number;
-}
-
-export interface TensorSegmentProto extends UnknownFieldsCarrier {
-  begin?: Int64;
-  end?: Int64;
-}
-
-export interface TensorProto extends UnknownFieldsCarrier {
-  dims: number[];
-  /** A `TensorProto.DataType` number; see {@link dataTypeName}. */
-  dataType?: number;
-  segment?: TensorSegmentProto;
-  floatData: Float32Array;
-  int32Data: Int32Array;
-  stringData: Uint8Array[];
-  int64Data: BigInt64Array;
-  name?: string;
-  docString?: string;
-  /** A view into the loaded file's buffer (zero-copy); may sit at any byteOffset. */
-  rawData?: Uint8Array;
-  externalData: StringStringEntryProto[];
-  /** 0 = DEFAULT, 1 = EXTERNAL. */
-  dataLocation?: number;
-  doubleData: Float64Array;
-  uint64Data: BigUint64Array;
-  metadataProps: StringStringEntryProto[];
-}
-
-export interface SparseTensorProto extends UnknownFieldsCarrier {
-  values?: TensorProto;
-  indices?: TensorProto;
-  dims: number[];
-}
-
-export interface TensorShapeDimension extends UnknownFieldsCarrier {
-  dimValue?: number;
-  dimParam?: string;
-  denotation?: string;
-}
-
-export interface TensorShapeProto extends UnknownFieldsCarrier {
-  dim: TensorShapeDimension[];
-}
-
-export interface TypeProtoTensor extends UnknownFieldsCarrier {
-  elemType?: number;
-  shape?: TensorShapeProto;
-}
-
-export interface TypeProtoSequence extends UnknownFieldsCarrier {
-  elemType?: TypeProto;
-}
-
-export interface TypeProtoMap extends UnknownFieldsCarrier {
-  keyType?: number;
-  valueType?: TypeProto;
-}
-
-export interface TypeProtoOptional extends UnknownFieldsCarrier {
-  elemType?: TypeProto;
-}
-
-export interface TypeProtoOpaque extends UnknownFieldsCarrier {
-  domain?: string;
-  name?: string;
-}
-
-/** A value's type; exactly one of the `*Type` fields is set. */
-export interface TypeProto extends UnknownFieldsCarrier {
-  tensorType?: TypeProtoTensor;
-  sequenceType?: TypeProtoSequence;
-  mapType?: TypeProtoMap;
-  denotation?: string;
-  opaqueType?: TypeProtoOpaque;
-  sparseTensorType?: TypeProtoTensor;
-  optionalType?: TypeProtoOptional;
-}
-
-export interface ValueInfoProto extends UnknownFieldsCarrier {
-  name?: string;
-  type?: TypeProto;
-  docString?: string;
-  metadataProps: StringStringEntryProto[];
-}
+export type {
+  StringStringEntryProto,
+  OperatorSetIdProto,
+  TensorSegmentProto,
+  TensorProto,
+  SparseTensorProto,
+  TensorShapeDimension,
+  TensorShapeProto,
+  TypeProtoTensor,
+  TypeProtoSequence,
+  TypeProtoMap,
+  TypeProtoOptional,
+  TypeProtoOpaque,
+  TypeProto,
+  ValueInfoProto,
+  AttributeProto,
+  IntIntListEntryProto,
+  SimpleShardedDimProto,
+  ShardedDimProto,
+  ShardingSpecProto,
+  NodeDeviceConfigurationProto,
+  NodeProto,
+  TensorAnnotation,
+  GraphProto,
+  TrainingInfoProto,
+  FunctionProto,
+  DeviceConfigurationProto,
+  ModelProto,
+} from './schema/onnx-schema.generated';
 
 /** `AttributeProto.AttributeType` numbers. */
 export const AttributeType = {
@@ -128,129 +68,3 @@ export const AttributeType = {
   TYPE_PROTO: 13,
   TYPE_PROTOS: 14,
 } as const;
-
-export interface AttributeProto extends UnknownFieldsCarrier {
-  name?: string;
-  f?: number;
-  i?: Int64;
-  /** UTF-8 bytes for STRING attributes. */
-  s?: Uint8Array;
-  t?: TensorProto;
-  g?: GraphProto;
-  floats: number[];
-  ints: Int64[];
-  strings: Uint8Array[];
-  tensors: TensorProto[];
-  graphs: GraphProto[];
-  docString?: string;
-  tp?: TypeProto;
-  typeProtos: TypeProto[];
-  /** An {@link AttributeType} number. */
-  type?: number;
-  refAttrName?: string;
-  sparseTensor?: SparseTensorProto;
-  sparseTensors: SparseTensorProto[];
-}
-
-export interface IntIntListEntryProto extends UnknownFieldsCarrier {
-  key?: Int64;
-  value: Int64[];
-}
-
-export interface SimpleShardedDimProto extends UnknownFieldsCarrier {
-  dimValue?: Int64;
-  dimParam?: string;
-  numShards?: Int64;
-}
-
-export interface ShardedDimProto extends UnknownFieldsCarrier {
-  axis?: Int64;
-  simpleSharding: SimpleShardedDimProto[];
-}
-
-export interface ShardingSpecProto extends UnknownFieldsCarrier {
-  tensorName?: string;
-  device: Int64[];
-  indexToDeviceGroupMap: IntIntListEntryProto[];
-  shardedDim: ShardedDimProto[];
-}
-
-export interface NodeDeviceConfigurationProto extends UnknownFieldsCarrier {
-  configurationId?: string;
-  shardingSpec: ShardingSpecProto[];
-  pipelineStage?: number;
-}
-
-export interface NodeProto extends UnknownFieldsCarrier {
-  input: string[];
-  output: string[];
-  name?: string;
-  opType?: string;
-  attribute: AttributeProto[];
-  docString?: string;
-  domain?: string;
-  overload?: string;
-  metadataProps: StringStringEntryProto[];
-  deviceConfigurations: NodeDeviceConfigurationProto[];
-}
-
-export interface TensorAnnotation extends UnknownFieldsCarrier {
-  tensorName?: string;
-  quantParameterTensorNames: StringStringEntryProto[];
-}
-
-export interface GraphProto extends UnknownFieldsCarrier {
-  node: NodeProto[];
-  name?: string;
-  initializer: TensorProto[];
-  docString?: string;
-  input: ValueInfoProto[];
-  output: ValueInfoProto[];
-  valueInfo: ValueInfoProto[];
-  quantizationAnnotation: TensorAnnotation[];
-  sparseInitializer: SparseTensorProto[];
-  metadataProps: StringStringEntryProto[];
-}
-
-export interface TrainingInfoProto extends UnknownFieldsCarrier {
-  initialization?: GraphProto;
-  algorithm?: GraphProto;
-  initializationBinding: StringStringEntryProto[];
-  updateBinding: StringStringEntryProto[];
-}
-
-export interface FunctionProto extends UnknownFieldsCarrier {
-  name?: string;
-  input: string[];
-  output: string[];
-  attribute: string[];
-  node: NodeProto[];
-  docString?: string;
-  opsetImport: OperatorSetIdProto[];
-  domain?: string;
-  attributeProto: AttributeProto[];
-  valueInfo: ValueInfoProto[];
-  overload?: string;
-  metadataProps: StringStringEntryProto[];
-}
-
-export interface DeviceConfigurationProto extends UnknownFieldsCarrier {
-  name?: string;
-  numDevices?: number;
-  device: string[];
-}
-
-export interface ModelProto extends UnknownFieldsCarrier {
-  irVersion?: number;
-  producerName?: string;
-  producerVersion?: string;
-  domain?: string;
-  modelVersion?: Int64;
-  docString?: string;
-  graph?: GraphProto;
-  opsetImport: OperatorSetIdProto[];
-  metadataProps: StringStringEntryProto[];
-  trainingInfo: TrainingInfoProto[];
-  functions: FunctionProto[];
-  configuration: DeviceConfigurationProto[];
-}

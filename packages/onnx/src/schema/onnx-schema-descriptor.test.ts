@@ -7,12 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type * as HandWritten from '../onnx-types';
 import { AttributeType } from '../onnx-types';
 import { DimensionSpec, ModelSpec, onnxMessageSpecs, TensorSpec, TypeSpec } from '../onnx-schema';
 import { torchPython } from '../test-fixtures/python-interpreters';
 import type { FieldTableEntry } from './message-table';
-import type * as Generated from './onnx-schema.generated';
 import { onnxEnums, onnxMessageTables, onnxSchemaSource } from './onnx-schema.generated';
 
 interface PythonField {
@@ -36,40 +34,6 @@ const packageDirectory = path.resolve(__dirname, '..', '..');
 const generator = path.join(packageDirectory, 'scripts', 'generate-onnx-schema.mjs');
 const generatedFile = path.join(__dirname, 'onnx-schema.generated.ts');
 const pinnedRequirements = path.resolve(packageDirectory, '..', 'pytorch-adapter', 'python', 'requirements.txt');
-
-// Compile-time check (the `typecheck` target): the interfaces the codec's users import from
-// onnx-types.ts are exactly the ones generated from onnx.proto.
-type Same<Left, Right> = (<T>() => T extends Left ? 1 : 2) extends <T>() => T extends Right ? 1 : 2 ? true : false;
-type Holds<Condition extends true> = Condition;
-export type _HandWrittenTypesMatchGenerated = [
-  Holds<Same<HandWritten.ModelProto, Generated.ModelProto>>,
-  Holds<Same<HandWritten.GraphProto, Generated.GraphProto>>,
-  Holds<Same<HandWritten.NodeProto, Generated.NodeProto>>,
-  Holds<Same<HandWritten.AttributeProto, Generated.AttributeProto>>,
-  Holds<Same<HandWritten.TensorProto, Generated.TensorProto>>,
-  Holds<Same<HandWritten.TensorSegmentProto, Generated.TensorSegmentProto>>,
-  Holds<Same<HandWritten.SparseTensorProto, Generated.SparseTensorProto>>,
-  Holds<Same<HandWritten.ValueInfoProto, Generated.ValueInfoProto>>,
-  Holds<Same<HandWritten.TypeProto, Generated.TypeProto>>,
-  Holds<Same<HandWritten.TypeProtoTensor, Generated.TypeProtoTensor>>,
-  Holds<Same<HandWritten.TypeProtoSequence, Generated.TypeProtoSequence>>,
-  Holds<Same<HandWritten.TypeProtoMap, Generated.TypeProtoMap>>,
-  Holds<Same<HandWritten.TypeProtoOptional, Generated.TypeProtoOptional>>,
-  Holds<Same<HandWritten.TypeProtoOpaque, Generated.TypeProtoOpaque>>,
-  Holds<Same<HandWritten.TensorShapeProto, Generated.TensorShapeProto>>,
-  Holds<Same<HandWritten.TensorShapeDimension, Generated.TensorShapeDimension>>,
-  Holds<Same<HandWritten.StringStringEntryProto, Generated.StringStringEntryProto>>,
-  Holds<Same<HandWritten.OperatorSetIdProto, Generated.OperatorSetIdProto>>,
-  Holds<Same<HandWritten.TensorAnnotation, Generated.TensorAnnotation>>,
-  Holds<Same<HandWritten.TrainingInfoProto, Generated.TrainingInfoProto>>,
-  Holds<Same<HandWritten.FunctionProto, Generated.FunctionProto>>,
-  Holds<Same<HandWritten.DeviceConfigurationProto, Generated.DeviceConfigurationProto>>,
-  Holds<Same<HandWritten.NodeDeviceConfigurationProto, Generated.NodeDeviceConfigurationProto>>,
-  Holds<Same<HandWritten.ShardingSpecProto, Generated.ShardingSpecProto>>,
-  Holds<Same<HandWritten.ShardedDimProto, Generated.ShardedDimProto>>,
-  Holds<Same<HandWritten.SimpleShardedDimProto, Generated.SimpleShardedDimProto>>,
-  Holds<Same<HandWritten.IntIntListEntryProto, Generated.IntIntListEntryProto>>,
-];
 
 function withoutCodecColumns(entry: FieldTableEntry): PythonField {
   const { name: _name, kind: _kind, ...official } = entry;
