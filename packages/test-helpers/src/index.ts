@@ -7,4 +7,4 @@ export type { HubTreeEntry } from './loopback-hub-api';
 export { argmax, compareReferenceCases } from './compare-reference-cases';
 export type { CompareReferenceCasesOptions, NpyTensorLike, OutputDifference, ReferenceCaseLike } from './compare-reference-cases';
 export { TEST_PYTHON_SETS, findTestPython } from './find-test-python';
-export type { FindTestPythonOptions, TestPythonName, TestRequirementSet } from './find-test-python';
+export type { FindTestPythonOptions, TestPythonName, TestPythonSet, TestRequirementSet } from './find-test-python';
