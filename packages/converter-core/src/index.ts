@@ -50,6 +50,8 @@ export type { ValidateOnnxModelOptions } from './validation/validate-onnx-model'
 export { compareOnnxModels, compareOnnxModelsIter, sessionInputSpecs } from './validation/compare-onnx-models';
 export type { CompareOnnxModelsOptions, LabelledInputs } from './validation/compare-onnx-models';
 export { generateInputs, resolveShape } from './validation/generate-inputs';
+export { findVocabSize } from './validation/find-vocab-size';
+export type { FindVocabSizeOptions } from './validation/find-vocab-size';
 export type { GenerateInputsOptions } from './validation/generate-inputs';
 export { defaultValidationDims, describeDims, dimExpressionValue, symbolicDimRole } from './validation/default-validation-dims';
 export type { SymbolicDimRole, ValidationDimsOptions } from './validation/default-validation-dims';

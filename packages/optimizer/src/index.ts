@@ -46,7 +46,6 @@ export type { Float16StageOptions } from './stages/create-float16-stage';
 export { quantizeModel, quantizeModelIter, weightTypeForMode } from './quantization/quantize-model';
 export { createQuantizationStage, QUANTIZATION_FILE_SUFFIXES, QUANTIZATION_TOLERANCES } from './quantization/create-quantization-stage';
 export type { QuantizationStageOptions } from './quantization/create-quantization-stage';
-export { findVocabSize } from './quantization/find-vocab-size';
 export { PRECISION_VARIANTS, parsePrecisionVariants } from './variants/precision-variant';
 export type { PrecisionVariant } from './variants/precision-variant';
 export { calibrateActivations } from './quantization/calibrate-activations';

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { compareOnnxModelsIter, type ModelVariantStage } from '@gpux/converter-core';
+import { compareOnnxModelsIter, findVocabSize, type ModelVariantStage } from '@gpux/converter-core';
 import { fixSymbolicDims, inspectOnnxModel, loadOnnxModel, saveOnnxModel } from '@gpux/onnx';
-import { findVocabSize, type OptimizationLevel, type PrecisionVariant } from '@gpux/optimizer';
+import type { OptimizationLevel, PrecisionVariant } from '@gpux/optimizer';
 import type { Command } from 'commander';
 import { createOptimizationStage, createQuantizationStage } from '../conversion/create-variant-stages';
 import { drainWithRenderer, writeJsonResult } from '../drain-with-renderer';

@@ -1,7 +1,6 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { compareOnnxModelsIter, ConversionError, type ValidationReport, type ValidationTolerances } from '@gpux/converter-core';
-import { findVocabSize } from '@gpux/optimizer';
+import { compareOnnxModelsIter, ConversionError, findVocabSize, type ValidationReport, type ValidationTolerances } from '@gpux/converter-core';
 import type { Command } from 'commander';
 import { drainWithRenderer, writeJsonResult } from '../drain-with-renderer';
 import { EXIT_CODES } from '../exit-codes';

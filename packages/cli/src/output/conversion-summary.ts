@@ -1,6 +1,5 @@
 import path from 'node:path';
-import type { ConversionReport, ValidationReport } from '@gpux/converter-core';
-import { findVocabSize } from '@gpux/optimizer';
+import { findVocabSize, type ConversionReport, type ValidationReport } from '@gpux/converter-core';
 import { formatBytes } from './progress-renderer';
 import { formatTable } from './format-table';
 import { measureLatency, type LatencyMeasurement } from './measure-latency';

@@ -8,6 +8,7 @@ import { buildGpuxConfig, gpuxModelName, renderGpuxConfig } from '../report/buil
 import type { ConversionReport } from '../report/conversion-report';
 import { readSourceConfigs } from '../report/read-source-configs';
 import type { ValidationDimsOptions } from '../validation/default-validation-dims';
+import { findVocabSize } from '../validation/find-vocab-size';
 import { describeValidationFailures } from '../validation/validation-report';
 import type { ConvertOptions } from './convert-options';
 import { runPhase, type PhaseRecord } from './phase-runner';
@@ -36,7 +37,7 @@ async function modelFileBytes(file: string): Promise<number> {
 
 const positiveNumber = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined);
 
-function validationHints(modelConfig: Record<string, unknown>, preprocessor: Record<string, unknown> | undefined): { vocabSize?: number; dims: ValidationDimsOptions } {
+function validationDims(modelConfig: Record<string, unknown>, preprocessor: Record<string, unknown> | undefined): ValidationDimsOptions {
   const dims: ValidationDimsOptions = {};
   const crop = preprocessor?.crop_size ?? preprocessor?.size;
   const cropRecord = typeof crop === 'object' && crop !== null ? (crop as Record<string, unknown>) : {};
@@ -45,8 +46,7 @@ function validationHints(modelConfig: Record<string, unknown>, preprocessor: Rec
   if (height !== undefined && width !== undefined) dims.imageSize = { height, width };
   const channels = positiveNumber(modelConfig.num_channels);
   if (channels !== undefined) dims.numChannels = channels;
-  const vocabSize = positiveNumber(modelConfig.vocab_size);
-  return { ...(vocabSize === undefined ? {} : { vocabSize }), dims };
+  return dims;
 }
 
 /**
@@ -64,24 +64,28 @@ export async function* completeConversion(input: CompleteConversionInput): Async
   const configDirectory = sourceConfigDirectory(source);
   const configs = await readSourceConfigs(configDirectory);
   const modelConfig = { ...(configs.config ?? {}), ...(exportResult.modelConfig ?? {}) };
-  const hints = validationHints(modelConfig, configs.preprocessorConfig);
+  const dims = validationDims(modelConfig, configs.preprocessorConfig);
+  const mainFile = exportResult.files.find((file) => file.name === 'model') ?? exportResult.files.at(0);
+  if (mainFile === undefined) throw new TypeError('The export result lists no files.');
+  const variants = options.variants ?? [];
+  const validate = options.validate ?? true;
+  // Token ids generated to compare variants stay inside the vocabulary: the config's, else the exported embedding table's.
+  const vocabSize = variants.length === 0 || !validate ? undefined : await findVocabSize(mainFile.path, { config: modelConfig });
 
   const stages = yield* runModelStages({
     buildDirectory,
     workDirectory: input.workDirectory,
     exportResult,
     phases,
-    validate: options.validate ?? true,
+    validate,
     ...(options.tolerances === undefined ? {} : { tolerances: options.tolerances }),
-    variants: options.variants ?? [],
-    ...(hints.vocabSize === undefined ? {} : { vocabSize: hints.vocabSize }),
-    dims: hints.dims,
+    variants,
+    ...(vocabSize === undefined ? {} : { vocabSize }),
+    dims,
     ...(signal === undefined ? {} : { signal }),
   });
 
   const relative = (file: string): string => path.relative(buildDirectory, file).split(path.sep).join('/');
-  const mainFile = exportResult.files.find((file) => file.name === 'model') ?? exportResult.files.at(0);
-  if (mainFile === undefined) throw new TypeError('The export result lists no files.');
   const mainModelPath = relative(mainFile.path);
 
   const reportInput = {

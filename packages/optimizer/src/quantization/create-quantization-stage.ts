@@ -1,7 +1,6 @@
 /** The pipeline stage of a quantization mode (converter-core's ModelVariantStage). */
-import type { ModelVariantStage, ProgressEvent, ValidationTolerances, VariantResult } from '@gpux/converter-core';
+import { findVocabSize, type ModelVariantStage, type ProgressEvent, type ValidationTolerances, type VariantResult } from '@gpux/converter-core';
 import type { QuantizationMode, QuantizeModelOptions } from './quantization-options';
-import { findVocabSize } from './find-vocab-size';
 import { quantizeModelIter } from './quantize-model';
 
 /** File suffix of each mode, as transformers.js names variants (`model` + suffix + `.onnx`). */

@@ -55,6 +55,14 @@ describe('findVocabSize', () => {
     expect(await findVocabSize(path.join(directory, 'model.onnx'))).toBe(41);
   });
 
+  it("takes vocab_size of a config it is given instead of the config.json files, and the graph when that config has none", async () => {
+    await saveOnnxModel(embeddingModel(43), path.join(directory, 'model.onnx'));
+    await writeFile(path.join(directory, 'config.json'), JSON.stringify({ vocab_size: 30 }));
+    expect(await findVocabSize(path.join(directory, 'model.onnx'), { config: { vocab_size: 21 } })).toBe(21);
+    expect(await findVocabSize(path.join(directory, 'model.onnx'), { config: { hidden_size: 4 } })).toBe(43);
+    expect(await findVocabSize(path.join(directory, 'model.onnx'), { config: { vocab_size: 12.5 } })).toBe(43);
+  });
+
   it('rejects an empty path with a TypeError naming the parameter', async () => {
     await expect(findVocabSize('')).rejects.toThrow(/"modelPath"/);
   });
