@@ -13,7 +13,8 @@ import {
   saveOnnxModel,
   serializeOnnxModel,
 } from './index';
-import { runFixture, torchPython } from './test-fixtures/python-interpreters';
+import { findTestPython } from '@gpux/test-helpers';
+import { runFixture } from './test-fixtures/run-fixture';
 
 const encoder = new TextEncoder();
 
@@ -119,7 +120,7 @@ describe('ONNX protobuf codec', () => {
     await saveOnnxModel(await loadOnnxModel(source), target);
     expect(Buffer.compare(await readFile(target), Buffer.from(bytes))).toBe(0);
     // Python protobuf keeps unknown fields too: its re-serialization gives the same bytes.
-    const python = await torchPython();
+    const python = await findTestPython('pytorch');
     const comparison = runFixture(python, 'compare_models.py', [source, target]) as { identical_bytes: boolean; equal_messages: boolean };
     expect(comparison.identical_bytes).toBe(true);
     expect(comparison.equal_messages).toBe(true);

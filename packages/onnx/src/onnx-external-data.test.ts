@@ -16,7 +16,8 @@ import {
   tensorToTypedArray,
 } from './index';
 import type { TensorTypedArray } from './index';
-import { runFixture, torchPython } from './test-fixtures/python-interpreters';
+import { findTestPython } from '@gpux/test-helpers';
+import { runFixture } from './test-fixtures/run-fixture';
 
 /**
  * Runs the model in onnxruntime-node in a plain Node child: inside jest's sandbox onnxruntime's
@@ -56,7 +57,7 @@ describe('ONNX external data', () => {
   let python: string;
 
   beforeAll(async () => {
-    python = await torchPython();
+    python = await findTestPython('pytorch');
   }, 1_800_000);
 
   beforeEach(async () => {

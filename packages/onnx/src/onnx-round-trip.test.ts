@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { dataTypeName, inspectOnnxModel, loadOnnxModel, saveOnnxModel, serializeOnnxModel } from './index';
-import { runFixture, tensorflowPython, torchPython } from './test-fixtures/python-interpreters';
+import { findTestPython } from '@gpux/test-helpers';
+import { runFixture } from './test-fixtures/run-fixture';
 
 interface PythonInspection {
   ir_version: number;
@@ -27,8 +28,8 @@ describe('ONNX round trip on real exported models', () => {
   const python: Record<'torch' | 'tensorflow', string> = { torch: '', tensorflow: '' };
 
   beforeAll(async () => {
-    python.torch = await torchPython();
-    python.tensorflow = await tensorflowPython();
+    python.torch = await findTestPython('pytorch');
+    python.tensorflow = await findTestPython('tensorflow');
     directory = await mkdtemp(path.join(os.tmpdir(), 'gpux-onnx-round-trip-'));
     runFixture(python.torch, 'export_torch_models.py', [directory]);
     runFixture(python.torch, 'make_feature_model.py', [path.join(directory, 'features.onnx')]);

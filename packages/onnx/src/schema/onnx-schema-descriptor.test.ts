@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AttributeType } from '../onnx-types';
 import { DimensionSpec, ModelSpec, onnxMessageSpecs, TensorSpec, TypeSpec } from '../onnx-schema';
-import { torchPython } from '../test-fixtures/python-interpreters';
+import { findTestPython } from '@gpux/test-helpers';
 import type { FieldTableEntry } from './message-table';
 import { onnxEnums, onnxMessageTables, onnxSchemaSource } from './onnx-schema.generated';
 
@@ -51,7 +51,7 @@ let protoPath: string;
 let scratch: string;
 
 beforeAll(async () => {
-  python = await torchPython();
+  python = await findTestPython('pytorch');
   const dumped = spawnSync(python, [path.join(__dirname, 'dump_onnx_descriptor.py')], { encoding: 'utf8' });
   if (dumped.status !== 0) throw new Error(`dump_onnx_descriptor.py failed:\n${dumped.stderr}`);
   official = JSON.parse(dumped.stdout) as PythonSchema;
