@@ -1,27 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createHubFixtureRepo, startLoopbackHub } from '@gpux/test-helpers';
+import { createHubFixtureRepo, findTestPython, startLoopbackHub } from '@gpux/test-helpers';
 import type { LoopbackHub } from '@gpux/test-helpers';
-import { resolveGpuxCacheDirectory } from '@gpux/model-manager';
 import { HuggingFaceManager } from './hugging-face-manager';
-
-/**
- * A Python interpreter with huggingface_hub: $GPUX_TEST_HF_PYTHON, else a managed environment under
- * `<GPUX cache>/python/<key>/bin/python`. Fails loudly when none.
- */
-function findHuggingFaceHubPython(): string {
-  const pythonRoot = path.join(resolveGpuxCacheDirectory(), 'python');
-  const managed = existsSync(pythonRoot) ? readdirSync(pythonRoot).map((key) => path.join(pythonRoot, key, 'bin', 'python')) : [];
-  const candidates = [process.env.GPUX_TEST_HF_PYTHON, ...managed].filter((candidate): candidate is string => candidate !== undefined && candidate !== '');
-  for (const candidate of candidates) {
-    if (existsSync(candidate) && spawnSync(candidate, ['-c', 'import huggingface_hub'], { stdio: 'ignore' }).status === 0) return candidate;
-  }
-  throw new Error(`No Python with huggingface_hub found (tried: ${candidates.join(', ') || 'none'}). Set GPUX_TEST_HF_PYTHON to such an interpreter, or build the pytorch environment first.`);
-}
 
 const readBack = `
 import hashlib, json, os, sys
@@ -35,13 +19,17 @@ print(json.dumps({"directory": directory, "weights": hashlib.sha256(open(weights
 `;
 
 describe('cache interoperability with Python huggingface_hub', () => {
-  const python = findHuggingFaceHubPython();
+  // test-helpers' finder: $GPUX_TEST_HF_PYTHON, else the managed pytorch environment (it has huggingface_hub).
+  let python: string;
   const weights = randomBytes(300_000);
   const expectedSha = createHash('sha256').update(weights).digest('hex');
   const repo = createHubFixtureRepo({ id: 'interop/tiny', files: { 'config.json': '{"model_type":"bert"}', 'model.safetensors': weights, 'sub/notes.txt': 'notes' }, lfs: ['model.safetensors'] });
   let hub: LoopbackHub;
   let temporary: string;
 
+  beforeAll(async () => {
+    python = await findTestPython('huggingface-hub');
+  });
   beforeEach(async () => {
     temporary = await mkdtemp(path.join(os.tmpdir(), 'gpux-hf-interop-'));
     hub = await startLoopbackHub({ repos: [repo], treePageSize: 2, redirectLfs: true });
