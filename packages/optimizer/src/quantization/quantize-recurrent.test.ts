@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import type { ModelProto } from '@gpux/onnx';
 import { ensurePythonEnvironment } from '@gpux/converter-core';
 import { DataType, loadOnnxModel, tensorToTypedArray } from '@gpux/onnx';
+import { findTestPython } from '@gpux/test-helpers';
 import { measureVariantAccuracy, runModelOnFeeds } from './measure-variant-accuracy';
 import { quantizeModel } from './quantize-model';
 import { generateFeeds, openSession, sessionInputs } from './run-onnx-model';
@@ -14,7 +15,6 @@ import { buildRecurrentModel, RECURRENT_SIZES, saveTestModel } from './test-supp
 
 const { input: INPUT, hidden: HIDDEN } = RECURRENT_SIZES;
 const run = promisify(execFile);
-const repositoryRoot = path.resolve(__dirname, '../../../..');
 const EXPORTERS = ['torchscript', 'dynamo'] as const;
 
 let directory: string;
@@ -24,11 +24,8 @@ let referencePython: string;
 const exportedPaths = new Map<string, string>();
 
 /** Python with torch: GPUX_TEST_PYTHON, else the managed pytorch environment. */
-async function torchPython(): Promise<string> {
-  const override = process.env.GPUX_TEST_PYTHON;
-  if (override !== undefined && override !== '') return override;
-  const environment = await ensurePythonEnvironment({ name: 'pytorch', requirementsFile: path.join(repositoryRoot, 'packages', 'pytorch-adapter', 'python', 'requirements.txt') });
-  return environment.pythonExecutable;
+function torchPython(): Promise<string> {
+  return findTestPython('pytorch', { ensurePythonEnvironment });
 }
 
 beforeAll(async () => {

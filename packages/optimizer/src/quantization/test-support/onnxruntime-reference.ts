@@ -3,16 +3,17 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ensurePythonEnvironment } from '@gpux/converter-core';
+import { findTestPython } from '@gpux/test-helpers';
 
 const run = promisify(execFile);
 const fixtures = path.join(__dirname, '..', 'test-fixtures');
 
-/** A Python with onnxruntime: GPUX_TEST_ONNXRUNTIME_PYTHON, else a managed environment from the pinned file. */
-export async function onnxruntimePython(): Promise<string> {
-  const override = process.env.GPUX_TEST_ONNXRUNTIME_PYTHON;
-  if (override !== undefined && override !== '') return override;
-  const environment = await ensurePythonEnvironment({ name: 'onnxruntime-reference', requirementsFile: path.join(fixtures, 'onnxruntime-reference-requirements.txt') });
-  return environment.pythonExecutable;
+/**
+ * A Python with onnxruntime (test-helpers' `onnxruntime-reference` set): GPUX_TEST_ONNXRUNTIME_PYTHON,
+ * else the managed environment of test-fixtures/onnxruntime-reference-requirements.txt.
+ */
+export function onnxruntimePython(): Promise<string> {
+  return findTestPython('onnxruntime-reference', { ensurePythonEnvironment });
 }
 
 /** Runs onnxruntime's `quantize_dynamic` on `source` with `python`; returns the file size and op counts it wrote. */
