@@ -12,19 +12,21 @@ import { findTestPython } from '@gpux/test-helpers';
 
 import { createTensorflowAdapter } from '../tensorflow-adapter';
 import type { TensorflowAdapterOptions } from '../tensorflow-adapter-options';
-import { tensorflowAdapterDirectory, tensorflowTransformersRequirements } from '../tensorflow-requirements';
+import { tensorflowAdapterDirectory } from '../tensorflow-requirements';
 
 const execFileAsync = promisify(execFile);
 
-/** The interpreter of the tensorflow environment (test-helpers' findTestPython). */
+/** The interpreter of the tensorflow environment (test-helpers' findTestPython: GPUX_TEST_TF_PYTHON, else the managed environment). */
 export function tensorflowPython(): Promise<string> {
   return findTestPython('tensorflow', { ensurePythonEnvironment, timeoutMs: 1_800_000 });
 }
 
-/** The interpreter of the `tensorflow-transformers` set (transformers 4.57 + tf-keras), for `tf_model.h5` fixtures. */
-export async function tensorflowTransformersPython(): Promise<string> {
-  const environment = await ensurePythonEnvironment(tensorflowTransformersRequirements, { timeoutMs: 1_800_000 });
-  return environment.pythonExecutable;
+/**
+ * The interpreter of the `tensorflow-transformers` set (transformers 4.57 + tf-keras), for `tf_model.h5`
+ * fixtures (test-helpers' findTestPython: GPUX_TEST_TF_TRANSFORMERS_PYTHON, else the managed environment).
+ */
+export function tensorflowTransformersPython(): Promise<string> {
+  return findTestPython('tensorflow-transformers', { ensurePythonEnvironment, timeoutMs: 1_800_000 });
 }
 
 /** Builds the named fixtures (see fixtures/make_fixtures.py, or make_hf_fixtures.py when `script` says so) into `directory`. */
