@@ -2,44 +2,30 @@ import { readFile } from 'node:fs/promises';
 import { ConversionError } from '@gpux/converter-core';
 import { Command, CommanderError } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import type { OptimizationLevel, PrecisionVariant } from '@gpux/optimizer';
-import { addJobOptions } from './batch-job-options';
-
-/** The conversion options a batch line or manifest entry may set (as `convert` spells them). */
-export interface BatchJobCliOptions {
-  framework?: 'pytorch' | 'tensorflow' | 'onnx' | 'auto';
-  task?: string;
-  opset?: number;
-  optimize?: OptimizationLevel;
-  quantize?: PrecisionVariant[];
-  staticShapes?: Record<string, number>;
-  atol?: number;
-  rtol?: number;
-  validate?: boolean;
-  trustRemoteCode?: boolean;
-}
+import { addModelConversionOptions, type ModelConversionCliOptions } from '../conversion/model-conversion-options';
 
 /** One model of a batch: its source, an optional name (its output folder) and its own options. */
 export interface BatchManifestEntry {
   source: string;
   name?: string;
-  options: BatchJobCliOptions;
+  /** The per-model options of `convert` this entry sets. */
+  options: ModelConversionCliOptions;
 }
 
 /** A parsed batch file: defaults for every entry (manifests only) and the entries in order. */
 export interface BatchManifest {
-  defaults: BatchJobCliOptions;
+  defaults: ModelConversionCliOptions;
   entries: BatchManifestEntry[];
 }
 
-/** The per-model options (as on `batch`'s command line) plus `--name`, for lines and manifests alike. */
+/** The per-model options of `convert` (as on `batch`'s command line) plus `--name`, for lines and manifests alike. */
 function jobOptionsCommand(): Command {
   const command = new Command('line')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, writeOut: () => undefined })
     .argument('<source>')
     .allowExcessArguments(false);
-  return addJobOptions(command).option('--name <name>');
+  return addModelConversionOptions(command).option('--name <name>');
 }
 
 /** Splits a line into words: blanks separate them, single or double quotes keep blanks inside one. */
@@ -75,8 +61,8 @@ function parseEntryWords(words: string[], where: string): BatchManifestEntry {
     if (error instanceof CommanderError) throw new TypeError(`${where}: ${error.message.replace(/^error: /, '')}`);
     throw error;
   }
-  const { name, validate, ...rest } = command.opts<BatchJobCliOptions & { name?: string }>();
-  const options: BatchJobCliOptions = { ...rest };
+  const { name, validate, ...rest } = command.opts<ModelConversionCliOptions & { name?: string }>();
+  const options: ModelConversionCliOptions = { ...rest };
   // commander's --no-validate default is true: keep only an explicit "off".
   if (validate === false) options.validate = false;
   return { source: command.args[0] as string, ...(name === undefined ? {} : { name }), options };

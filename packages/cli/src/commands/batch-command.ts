@@ -3,9 +3,10 @@ import { convertBatchIter, type BatchDefaults, type BatchJob, type BatchResult }
 import { ConversionCache } from '@gpux/model-manager';
 import type { Command } from 'commander';
 import { BATCH_REPORT_FILE, batchExitCode, batchReportPath, printBatchOutcome, writeBatchReport, type BatchReport } from '../batch/batch-report';
-import { addJobOptions, jobConvertOptions, mergeJobOptions } from '../batch/batch-job-options';
-import { readBatchManifest, type BatchJobCliOptions, type BatchManifest } from '../batch/read-batch-manifest';
+import { mergeJobOptions } from '../batch/batch-job-options';
+import { readBatchManifest, type BatchManifest } from '../batch/read-batch-manifest';
 import { createAdapters } from '../conversion/create-adapters';
+import { addModelConversionOptions, modelConversionOptions, pickModelConversionOptions, type ModelConversionCliOptions } from '../conversion/model-conversion-options';
 import { createModelManagers } from '../create-model-managers';
 import { BatchProgressRenderer } from '../output/batch-progress-renderer';
 import { ProgressRenderer } from '../output/progress-renderer';
@@ -13,7 +14,7 @@ import { parsePositiveInteger } from '../parse-option-values';
 import { runCommand } from '../run-command';
 
 /** Options of `batch` (and, for the conversion part, of `worker`). */
-export interface BatchCliOptions extends BatchJobCliOptions {
+export interface BatchCliOptions extends ModelConversionCliOptions {
   output?: string;
   report?: string;
   concurrency: number;
@@ -46,9 +47,8 @@ export function addRuntimeOptions(command: Command): Command {
 }
 
 /** The options a batch's jobs share: command-line flags (except `validate` left at its default) over the manifest's defaults. */
-export function batchJobDefaults(manifest: BatchManifest, options: BatchCliOptions): BatchJobCliOptions {
-  const { framework, task, opset, optimize, quantize, staticShapes, atol, rtol, validate, trustRemoteCode } = options;
-  return mergeJobOptions(manifest.defaults, { framework, task, opset, optimize, quantize, staticShapes, atol, rtol, trustRemoteCode, ...(validate === false ? { validate } : {}) });
+export function batchJobDefaults(manifest: BatchManifest, options: BatchCliOptions): ModelConversionCliOptions {
+  return mergeJobOptions(manifest.defaults, pickModelConversionOptions(options));
 }
 
 /** What every conversion of this process shares: adapters, registries, the cache, the interpreter. */
@@ -84,7 +84,7 @@ export function registerBatchCommand(program: Command): void {
     .option('--queue-name <name>', 'the BullMQ queue\'s name', 'gpux-convert')
     .option('--follow', 'with --queue: wait for the workers, show their progress, then write the report')
     .option('--attempts <n>', 'with --queue: tries per model for transient failures (network, out of memory, a killed worker)', parsePositiveInteger, 3);
-  addJobOptions(command);
+  addModelConversionOptions(command);
   addRuntimeOptions(command);
   command.action(async (file: string, options: BatchCliOptions) => {
     const json = Boolean(options.json);
@@ -101,7 +101,7 @@ export function registerBatchCommand(program: Command): void {
       const jobs: BatchJob[] = manifest.entries.map((entry) => ({
         source: entry.source,
         ...(entry.name === undefined ? {} : { name: entry.name }),
-        ...jobConvertOptions(mergeJobOptions(defaults, entry.options)),
+        ...modelConversionOptions(mergeJobOptions(defaults, entry.options)),
       }));
       const batch = convertBatchIter({
         jobs,

@@ -1,40 +1,21 @@
 import path from 'node:path';
 import { convertIter, gpuxDynamicInputWarning, holdsConversionOutput, type ConvertOptions } from '@gpux/converter-core';
 import { ConversionCache } from '@gpux/model-manager';
-import type { OptimizationLevel, PrecisionVariant } from '@gpux/optimizer';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { createAdapters } from '../conversion/create-adapters';
 import { EXIT_CODES } from '../exit-codes';
-import { createVariantStages } from '../conversion/create-variant-stages';
+import { addModelConversionOptions, modelConversionOptions, type ModelConversionCliOptions } from '../conversion/model-conversion-options';
 import { createModelManagers } from '../create-model-managers';
 import { drainWithRenderer, writeJsonResult } from '../drain-with-renderer';
 import { formatSummaryTable, summarizeConversion } from '../output/conversion-summary';
 import { describeAccuracyBudget } from '../output/describe-accuracy-budget';
 import { ProgressRenderer } from '../output/progress-renderer';
-import {
-  parseFramework,
-  parseNonNegativeNumber,
-  parseOptimizationLevel,
-  parsePositiveInteger,
-  parseQuantizationModes,
-  parseStaticShapesOption,
-  parseCosineSimilarity,
-} from '../parse-option-values';
+import { parsePositiveInteger } from '../parse-option-values';
 import { runCommand } from '../run-command';
 
-interface ConvertCliOptions {
-  framework: 'pytorch' | 'tensorflow' | 'onnx' | 'auto';
-  task?: string;
-  opset?: number;
+interface ConvertCliOptions extends ModelConversionCliOptions {
   output?: string;
   overwrite?: boolean;
-  optimize?: OptimizationLevel;
-  quantize?: PrecisionVariant[];
-  staticShapes?: Record<string, number>;
-  minCosine?: number;
-  atol?: number;
-  rtol?: number;
-  validate: boolean;
   force?: boolean;
   json?: boolean;
   cacheDir?: string;
@@ -42,29 +23,19 @@ interface ConvertCliOptions {
   token?: string;
   offline?: boolean;
   python?: string;
-  trustRemoteCode?: boolean;
   latency: boolean;
   latencyRuns: number;
 }
 
 /** `gpux-convert convert <source>`: export, validate, optimize, quantize, report. */
 export function registerConvertCommand(program: Command): void {
-  program
+  const command = program
     .command('convert')
     .description('Convert a model (hub id, local directory or model file) to validated ONNX, with optional optimized and quantized variants.')
-    .argument('<source>', 'hub id (org/name[@revision], hf:org/name), a model directory, or a file: .onnx .pt .pt2 .keras .h5 .pb .tflite model.json, or a SavedModel directory')
-    .addOption(new Option('--framework <name>', 'source framework: pt, tf, onnx or auto').default('auto').argParser(parseFramework))
-    .option('--task <task>', 'task to export for (e.g. feature-extraction, text-classification); default: inferred')
-    .option('--opset <n>', 'ONNX opset to export with (default: the adapter\'s, 18 for PyTorch)', parsePositiveInteger)
+    .argument('<source>', 'hub id (org/name[@revision], hf:org/name), a model directory, or a file: .onnx .pt .pt2 .keras .h5 .pb .tflite model.json, or a SavedModel directory');
+  addModelConversionOptions(command)
     .option('-o, --output <dir>', 'write the result here (default: it stays in the conversion cache; the path is printed)')
     .option('--overwrite', 'replace a non-empty --output directory (a previous gpux-convert result is replaced without it)')
-    .option('--optimize <level>', 'graph optimization level O0..O4 (Optimum\'s meaning: O1 basic, O2 + transformer fusions, O3 + approximate GELU, O4 + fp16)', parseOptimizationLevel)
-    .option('--quantize <modes>', 'comma list of variants: int8, uint8, q8 (model_quantized), fp16, q4', parseQuantizationModes)
-    .option('--static-shapes <dims>', 'fix symbolic dims in the graph and every variant, e.g. batch_size=1,sequence_length=128 (validated at exactly those sizes; GPUX 0.1.1 and TensorRT/CoreML need static inputs)', parseStaticShapesOption)
-    .option('--min-cosine <n>', 'accuracy budget of int8/uint8/q8/q4 variants: least cosine similarity to fp32 (default 0.99, q4 0.98); lower keeps fewer nodes in fp32, so smaller files', parseCosineSimilarity)
-    .option('--atol <n>', 'absolute tolerance of the export\'s validation (default 1e-4)', parseNonNegativeNumber)
-    .option('--rtol <n>', 'relative tolerance of the export\'s validation (default 1e-3)', parseNonNegativeNumber)
-    .option('--no-validate', 'skip validation against the source framework and of the variants')
     .option('--force', 'ignore a cached result and convert again (the new result replaces it)')
     .option('--json', 'one JSON event per line on stdout, the result object last')
     .option('--cache-dir <dir>', 'conversion cache directory (default: $GPUX_CACHE_DIR/conversions, i.e. ~/.cache/gpux/conversions); the Python environments stay under $GPUX_CACHE_DIR')
@@ -72,32 +43,22 @@ export function registerConvertCommand(program: Command): void {
     .option('--token <token>', 'hub access token (default: $HF_TOKEN or the huggingface-cli token file)')
     .option('--offline', 'use only the local hub cache (also HF_HUB_OFFLINE=1)')
     .option('--python <path>', 'run the export with this interpreter instead of the managed environment (also $GPUX_PYTHON)')
-    .option('--trust-remote-code', 'allow models that need their own Python code (runs code from the model repository)')
     .option('--no-latency', 'do not time the models on onnxruntime-node for the summary')
     .option('--latency-runs <n>', 'timed runs per model for the summary\'s median latency', parsePositiveInteger, 10)
     .action(async (source: string, options: ConvertCliOptions) => {
       const json = Boolean(options.json);
       const renderer = new ProgressRenderer(ProgressRenderer.chooseMode(json));
       await runCommand(renderer, json, async ({ signal }) => {
-        const variants = createVariantStages(options.optimize, options.quantize ?? [], options.minCosine === undefined ? {} : { minCosineSimilarity: options.minCosine });
         const cache = new ConversionCache(options.cacheDir === undefined ? {} : { directory: options.cacheDir });
         const outputDirectory = options.output === undefined ? undefined : path.resolve(options.output);
         const overwrite = options.overwrite === true || (outputDirectory !== undefined && (await holdsConversionOutput(outputDirectory)));
-        const tolerances = { ...(options.atol === undefined ? {} : { atol: options.atol }), ...(options.rtol === undefined ? {} : { rtol: options.rtol }) };
         const convertOptions: ConvertOptions = {
           source,
           adapters: createAdapters(),
           modelManagers: createModelManagers(options),
-          framework: options.framework,
+          ...modelConversionOptions(options),
           ...(outputDirectory === undefined ? {} : { outputDirectory, overwrite }),
-          ...(options.task === undefined ? {} : { task: options.task }),
-          ...(options.opset === undefined ? {} : { opset: options.opset }),
-          trustRemoteCode: options.trustRemoteCode === true,
           ...(options.python === undefined ? {} : { python: { pythonExecutable: options.python } }),
-          validate: options.validate,
-          ...(Object.keys(tolerances).length === 0 ? {} : { tolerances }),
-          ...(options.staticShapes === undefined ? {} : { staticShapes: options.staticShapes }),
-          variants,
           cache,
           force: options.force === true,
           signal,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { batchJobRecord, convertIter, holdsConversionOutput, PythonWorkerPool, type BatchEvent, type ProgressEvent } from '@gpux/converter-core';
 import type { Job } from 'bullmq';
 import type { Command } from 'commander';
-import { jobConvertOptions } from '../batch/batch-job-options';
+import { modelConversionOptions } from '../conversion/model-conversion-options';
 import { BatchProgressRenderer } from '../output/batch-progress-renderer';
 import { ProgressRenderer } from '../output/progress-renderer';
 import { parsePositiveInteger } from '../parse-option-values';
@@ -63,7 +63,7 @@ export function registerWorkerCommand(program: Command): void {
         try {
           const conversion = convertIter({
             ...shared,
-            ...jobConvertOptions(data.options),
+            ...modelConversionOptions(data.options),
             source: data.source,
             ...(outputDirectory === undefined ? {} : { outputDirectory, overwrite: await holdsConversionOutput(outputDirectory) }),
             force: options.force === true || data.force === true,

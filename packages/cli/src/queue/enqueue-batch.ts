@@ -3,7 +3,8 @@ import { countBatchJobStatuses, uniqueBatchJobNames, type BatchJobRecord } from 
 import type { Job, Queue } from 'bullmq';
 import { batchExitCode, batchReportPath, printBatchOutcome, writeBatchReport, type BatchReport } from '../batch/batch-report';
 import { mergeJobOptions } from '../batch/batch-job-options';
-import type { BatchJobCliOptions, BatchManifest } from '../batch/read-batch-manifest';
+import type { BatchManifest } from '../batch/read-batch-manifest';
+import type { ModelConversionCliOptions } from '../conversion/model-conversion-options';
 import type { BatchCliOptions } from '../commands/batch-command';
 import type { BatchProgressRenderer } from '../output/batch-progress-renderer';
 import { checkRedisUrl, loadQueueLibrary, redactRedisUrl } from './load-queue-library';
@@ -12,7 +13,7 @@ import { parseFailureReason, queueJobId, type QueueJobData, type QueueJobProgres
 /** What `batch --queue` works from. */
 export interface EnqueueBatchInput {
   manifest: BatchManifest;
-  defaults: BatchJobCliOptions;
+  defaults: ModelConversionCliOptions;
   options: BatchCliOptions;
   renderer: BatchProgressRenderer;
   signal: AbortSignal;

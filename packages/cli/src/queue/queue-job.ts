@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConversionError, failureCode, type BatchJobRecord } from '@gpux/converter-core';
-import type { BatchJobCliOptions } from '../batch/read-batch-manifest';
+import type { ModelConversionCliOptions } from '../conversion/model-conversion-options';
 
 /** What a queued conversion carries: everything a worker on another machine needs to run it. */
 export interface QueueJobData {
@@ -8,7 +8,7 @@ export interface QueueJobData {
   source: string;
   /** The job's name: its folder under the output root. */
   name: string;
-  options: BatchJobCliOptions;
+  options: ModelConversionCliOptions;
   /** The shared output root given to `batch --queue -o` (absolute); else the worker's `--output`. */
   outputRoot?: string;
   force?: boolean;
