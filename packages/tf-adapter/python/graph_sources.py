@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 
+import byte_ngram_frontend
 from gpux_bridge import BridgeError
 from source_common import TensorflowSource, lookup_override, parse_shape_overrides, to_nhwc_if_needed
 
@@ -121,16 +122,48 @@ class FrozenGraphSource(TensorflowSource):
         with self.graph.as_default():
             tf.compat.v1.import_graph_def(graph_def, name="")
         self.session = tf.compat.v1.Session(graph=self.graph)
+        self.rewritten = None
+        self.string_input = None
+        if any(node.op in byte_ngram_frontend.HASH_OPS for node in graph_def.node):
+            self._rewrite_byte_ngrams()
+
+    def _rewrite_byte_ngrams(self) -> None:
+        """Hashed byte n-grams (byte_ngram_frontend.py): the graph takes UTF-8 bytes instead of strings."""
+        frontend = byte_ngram_frontend.analyse(self.graph_def)
+        if frontend is None:
+            return
+        if frontend.reason is not None:
+            self.description += f" (its string hashing is not a byte n-gram front-end GPUX can rewrite: {frontend.reason})"
+            return
+        self.rewritten = byte_ngram_frontend.rewrite(self.graph_def, frontend, frontend.input_node, self.output_names, self.session)
+        self.string_input = _tensor(frontend.input_node)
+        self.input_names = [_tensor(self.rewritten.utf8_input), _tensor(self.rewritten.length_input)]
+        self.notes.append(self.rewritten.probe_note)
+        self.exporter = "tf2onnx.convert.from_graph_def (byte n-gram hashing rewritten as a lookup table)"
+        self.integer_input_highs = {self.input_names[0]: 256}
+        self.task = "text-classification"
+        self.model_config["inputs"] = self.input_names
 
     def convert(self, opset: int, common: Dict[str, Any]) -> Tuple[Any, Any]:
         import tf2onnx
 
+        graph_def = self.graph_def if self.rewritten is None else self.rewritten.graph_def
         return tf2onnx.convert.from_graph_def(
-            self.graph_def, name=self.description, input_names=self.input_names, output_names=self.output_names,
+            graph_def, name=self.description, input_names=self.input_names, output_names=self.output_names,
             opset=opset, shape_override=self.shape_override or None, **common,
         )
 
+    def adjust_reference_feeds(self, feeds: Dict[str, np.ndarray], case_index: int) -> Dict[str, np.ndarray]:
+        if self.rewritten is None:
+            return feeds
+        return self.rewritten.reference_feeds(feeds, case_index, self.input_names[0], self.input_names[1])
+
     def run(self, feeds: Dict[str, np.ndarray], onnx_outputs: Sequence[str]) -> Dict[str, np.ndarray]:
+        if self.rewritten is not None:
+            # TensorFlow runs the original graph on the strings that the bytes and lengths stand for.
+            strings = byte_ngram_frontend.decode_feeds(feeds[self.input_names[0]], feeds[self.input_names[1]])
+            values = self.session.run(list(onnx_outputs), feed_dict={self.string_input: np.array(strings, dtype=object)})
+            return {name: np.asarray(value) for name, value in zip(onnx_outputs, values)}
         feeds = to_nhwc_if_needed(feeds, self.nchw)
         values = self.session.run(list(onnx_outputs), feed_dict={name: feeds[name] for name in self.input_names})
         return {name: np.asarray(value) for name, value in zip(onnx_outputs, values)}

@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 
+import byte_ngram_frontend
 from gpux_bridge import BridgeError
 from source_common import TensorflowSource, lookup_override, parse_shape_overrides, to_nhwc_if_needed
 from tfjs_graph_json import describe_changes, normalise_topology
@@ -148,17 +149,51 @@ class TfjsSource(TensorflowSource):
         self.shape_override = {tensor: lookup_override(overrides, key, tensor) for key, tensor in self.inputs.items() if lookup_override(overrides, key, tensor)}
         self.model_config = {"convertedBy": model.get("convertedBy"), "inputs": list(self.inputs), "outputs": list(self.outputs)}
         self.session = None
+        self.rewritten = None
+        if any(node.get("op") in byte_ngram_frontend.HASH_OPS for node in model["modelTopology"].get("node") or []):
+            self._rewrite_byte_ngrams()
+
+    def _rewrite_byte_ngrams(self) -> None:
+        """Hashed byte n-grams (byte_ngram_frontend.py): the graph takes UTF-8 bytes instead of strings."""
+        graph_def = self._graph_def()
+        frontend = byte_ngram_frontend.analyse(graph_def)
+        if frontend is None:
+            return
+        if frontend.reason is not None:
+            self.description += f" (its string hashing is not a byte n-gram front-end GPUX can rewrite: {frontend.reason})"
+            return
+        self._build_graph(graph_def)
+        key = next((name for name, tensor in self.inputs.items() if tensor.split(":")[0] == frontend.input_node), frontend.input_node)
+        self.rewritten = byte_ngram_frontend.rewrite(graph_def, frontend, key, list(self.outputs.values()), self.session)
+        self.notes.append(self.rewritten.probe_note)
+        self.exporter = "tf2onnx.convert.from_graph_def (TF.js graph model, byte n-gram hashing rewritten as a lookup table)"
+        self.integer_input_highs = {self.rewritten.utf8_input: 256}
+        self.task = "text-classification"
+        self.model_config["inputs"] = [self.rewritten.utf8_input, self.rewritten.length_input]
 
     def convert(self, opset: int, common: Dict[str, Any]) -> Tuple[Any, Any]:
         from tf2onnx import convert
 
+        if self.rewritten is not None:
+            inputs = [f"{self.rewritten.utf8_input}:0", f"{self.rewritten.length_input}:0"]
+            renames = {f"{name}:0": name for name in (self.rewritten.utf8_input, self.rewritten.length_input)}
+            renames.update({tensor: key for key, tensor in self.outputs.items()})
+            return convert.from_graph_def(
+                self.rewritten.graph_def, name=self.path, input_names=inputs, output_names=list(self.outputs.values()),
+                opset=opset, tensors_to_rename=renames, **common,
+            )
         # tf2onnx has no public from_tfjs(); its CLI's --tfjs path calls _convert_common like this.
         return convert._convert_common(
             None, name=self.path, opset=opset, tfjs_path=self.path, continue_on_error=True,
             shape_override=self.shape_override or None, **common,
         )
 
-    def _build_graph(self):
+    def adjust_reference_feeds(self, feeds: Dict[str, np.ndarray], case_index: int) -> Dict[str, np.ndarray]:
+        if self.rewritten is None:
+            return feeds
+        return self.rewritten.reference_feeds(feeds, case_index, self.rewritten.utf8_input, self.rewritten.length_input)
+
+    def _graph_def(self):
         import tensorflow as tf
         from google.protobuf import json_format
         from tf2onnx import tfjs_utils
@@ -173,7 +208,8 @@ class TfjsSource(TensorflowSource):
             name, array, size = tfjs_utils.read_tfjs_weight(weight, data, offset)
             weights[name] = array
             offset += size
-        for node in graph_def.node:
+        # Constants of library functions (a tf.map body) are weights too, named as their nodes are.
+        for node in list(graph_def.node) + [node for function in graph_def.library.function for node in function.node_def]:
             if node.name in weights:
                 array = weights[node.name]
                 declared = tf.as_dtype(node.attr["dtype"].type) if node.attr["dtype"].type else None
@@ -182,14 +218,23 @@ class TfjsSource(TensorflowSource):
                     array = array.astype(declared.as_numpy_dtype)
                 node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(array))
                 node.attr["dtype"].type = tf.as_dtype(array.dtype).as_datatype_enum
+        return graph_def
+
+    def _build_graph(self, graph_def=None):
+        import tensorflow as tf
+
         graph = tf.Graph()
         with graph.as_default():
-            tf.compat.v1.import_graph_def(graph_def, name="")
+            tf.compat.v1.import_graph_def(graph_def if graph_def is not None else self._graph_def(), name="")
         self.session = tf.compat.v1.Session(graph=graph)
 
     def run(self, feeds: Dict[str, np.ndarray], onnx_outputs: Sequence[str]) -> Dict[str, np.ndarray]:
         if self.session is None:
             self._build_graph()
+        if self.rewritten is not None:
+            # TensorFlow runs the original graph on the strings that the bytes and lengths stand for.
+            strings = byte_ngram_frontend.decode_feeds(feeds[self.rewritten.utf8_input], feeds[self.rewritten.length_input])
+            feeds = {next(iter(self.inputs)): np.array(strings, dtype=object)}
         feeds = to_nhwc_if_needed(feeds, self.nchw)
         tensor_names: List[str] = [self.outputs.get(name, name) for name in onnx_outputs]
         values = self.session.run(tensor_names, feed_dict={self.inputs.get(k, k): v for k, v in feeds.items()})

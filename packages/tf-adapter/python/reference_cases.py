@@ -71,7 +71,8 @@ def write_reference_cases(source, model_name: str, inputs: Sequence[Dict[str, An
     output_names = [spec["name"] for spec in outputs]
     for case_index in range(count):
         bridge.progress("export", 90 + 10 * case_index / max(count, 1), f"reference case {case_index + 1}/{count}")
-        feeds = make_inputs(inputs, case_index, seed, source.integer_input_high, source.integer_input_highs, static_sizes)
+        feeds = source.adjust_reference_feeds(
+            make_inputs(inputs, case_index, seed, source.integer_input_high, source.integer_input_highs, static_sizes), case_index)
         results = source.run(feeds, output_names)
         directory = os.path.join(work_directory, f"reference-{model_name}-{case_index}")
         os.makedirs(directory, exist_ok=True)

@@ -1,19 +1,21 @@
 // TF.js graph models as npm packages ship them (issue 14): their model.json files carry what
 // tf2onnx's TF.js reader and protobuf's json_format trip on (strings as byte arrays, shape hints
 // on function nodes, int64 constants stored as int32 weights); python/tfjs_graph_json.py
-// normalises them. A TF.js layers model from npm: the 2x super-resolution model (an RDN, Keras 2.10
+// normalises them; the language detector's string preprocessing (bytes split into hashed bigrams)
+// becomes bytes in and a table (python/byte_ngram_frontend.py). A TF.js layers model from npm: the 2x super-resolution model (an RDN, Keras 2.10
 // topology, MIT) that @upscalerjs/default-model ships in models/, checked against TensorFlow and
 // against the upscaled image the package ships beside it.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { ConversionError, readNpy } from '@gpux/converter-core';
+import { convert, readNpy } from '@gpux/converter-core';
 import * as ort from 'onnxruntime-node';
 
 import { compareReferenceCases } from './test-support/compare-reference-cases';
 import { npmPackageFixture } from './test-support/npm-package-fixture';
 import { exportSource, makeTemporaryDirectory, tensorflowPython } from './test-support/tensorflow-fixtures';
+import { createTensorflowAdapter } from './tensorflow-adapter';
 import { tensorflowAdapterDirectory } from './tensorflow-requirements';
 
 const execFileAsync = promisify(execFile);
@@ -50,26 +52,65 @@ describe('TF.js graph models from npm packages', () => {
     }
   });
 
-  it('reads the language detector of @vscode/vscode-languagedetection@1.0.23 and names the string ops ONNX lacks', async () => {
+  it('converts the language detector of @vscode/vscode-languagedetection@1.0.23: UTF-8 bytes in, its byte-bigram hashing as a table', async () => {
     const packageDirectory = await npmPackageFixture('@vscode/vscode-languagedetection@1.0.23');
-    const modelPath = path.join(packageDirectory, 'model', 'model.json');
-    const failure = await exportSource(modelPath, root).catch((error: unknown) => error);
-    expect(ConversionError.hasCode(failure, 'UNSUPPORTED_OPERATOR')).toBe(true);
-    expect((failure as ConversionError).details.operators).toEqual([
-      { op: 'StringNGrams', count: 1 },
-      { op: 'StringToHashBucketFast', count: 1 },
+    const outputDirectory = path.join(root, 'language-detection-out');
+    const converted = await convert({ source: path.join(packageDirectory, 'model', 'model.json'), adapters: [createTensorflowAdapter()], outputDirectory });
+    const { report } = converted;
+    expect(report.task).toBe('text-classification');
+    // StringNGrams and StringToHashBucketFast have no ONNX form: the strings come in as bytes, and
+    // the 65,536 byte bigrams' buckets are a table TensorFlow computed, checked on probe strings.
+    expect(report.notes).toContain(
+      'The string input inputs became inputs_utf8 (uint8 [batch_size, bytes]: UTF-8, rows zero padded) and inputs_length (int64 [batch_size]: bytes per row): ONNX has no op to split a string into bytes or to hash it, so its byte 2-gram hashing (StringToHashBucketFast: 2 op(s)) is a lookup table of 65537 buckets that TensorFlow computed. 6 probe strings gave the same buckets and outputs as the string graph (max abs diff 0).',
+    );
+    expect(report.notes).toContain('Not compared with TensorFlow (string outputs): classes.');
+    const model = report.models[0]!;
+    expect(model.inputs).toEqual([
+      { name: 'inputs_utf8', dtype: 'uint8', shape: ['batch_size', 'inputs_utf8_dim1'] },
+      { name: 'inputs_length', dtype: 'int64', shape: ['batch_size'] },
     ]);
-    // With them kept as custom ops, the rest of the graph (its byte splitting, while loop, sparse
-    // embedding and dense head) converted: the model's IO is the package's.
-    const { result } = await exportSource(modelPath, path.join(root, 'custom-ops'), { allowCustomOps: true });
-    expect(result.notes[0]).toBe('Normalised the TF.js graph JSON before conversion: 101 _output_shapes hint(s) removed from nodes.');
-    const file = result.files[0]!;
-    expect(file.inputs).toEqual([{ name: 'inputs', dtype: 'string', shape: ['batch_size'] }]);
-    expect(file.outputs.map((output) => [output.name, output.dtype, output.shape[1]])).toEqual([
-      ['scores', 'float32', 54],
-      ['classes', 'string', 'classes_dim1'],
+    expect(model.outputs).toEqual([
+      { name: 'scores', dtype: 'float32', shape: ['batch_size', 54] },
+      { name: 'classes', dtype: 'string', shape: ['batch_size', 54] },
     ]);
-    expect(result.referenceCases).toEqual([]);
+    // Validated against the TF.js graph run by TensorFlow on the strings those bytes stand for.
+    const validation = report.validation[0]!;
+    expect(validation.status).toBe('passed');
+    expect(validation.report!.cases.map((entry) => entry.outputs.map((output) => [output.name, output.shape]))).toEqual([
+      [['scores', [1, 54]]],
+      [['scores', [2, 54]]],
+    ]);
+    for (const entry of validation.report!.cases) expect(entry.outputs[0]!.maxAbsDiff!).toBeLessThan(1e-5);
+    // Real code: the converted model names the language, well above the uniform 1/54 (wrong
+    // buckets would give noise).
+    const session = await ort.InferenceSession.create(converted.modelPath);
+    try {
+      const snippets = [
+        'import os\nimport sys\n\ndef main(argv):\n    for name in sorted(os.listdir(argv[1])):\n        print(name)\n\nif __name__ == "__main__":\n    main(sys.argv)\n',
+        "const express = require('express');\nconst app = express();\napp.get('/', (request, response) => response.send('hello'));\napp.listen(3000);\n",
+      ];
+      const encoded = snippets.map((snippet) => new TextEncoder().encode(snippet));
+      const width = Math.max(...encoded.map((bytes) => bytes.length));
+      const data = new Uint8Array(encoded.length * width);
+      encoded.forEach((bytes, row) => data.set(bytes, row * width));
+      const outputs = await session.run({
+        inputs_utf8: new ort.Tensor('uint8', data, [encoded.length, width]),
+        inputs_length: new ort.Tensor('int64', BigInt64Array.from(encoded.map((bytes) => BigInt(bytes.length))), [encoded.length]),
+      });
+      const scores = outputs.scores!.data as Float32Array;
+      const classes = outputs.classes!.data as string[];
+      const best = [0, 1].map((row) => {
+        const rowScores = Array.from(scores.slice(row * 54, row * 54 + 54));
+        const index = rowScores.indexOf(Math.max(...rowScores));
+        return [classes[row * 54 + index], rowScores[index]! > 0.1];
+      });
+      expect(best).toEqual([
+        ['py', true],
+        ['js', true],
+      ]);
+    } finally {
+      await session.release();
+    }
   });
 });
 

@@ -15,7 +15,11 @@ function castFeed(tensor: HostTensor, expected: string | undefined): HostTensor 
   return tensor;
 }
 
-/** Runs a session on one case's inputs and returns its outputs as host tensors. */
+/**
+ * Runs a session on one case's inputs and returns its numeric outputs as host tensors. String
+ * outputs (a classifier's label table) are left out: validation compares numbers, and the Python
+ * side writes no reference values for them either.
+ */
 export async function runSession(session: InferenceSession, inputs: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
   const feeds: Record<string, ReturnType<typeof hostTensorToOrt>> = {};
   for (const metadata of session.inputMetadata) {
@@ -26,7 +30,7 @@ export async function runSession(session: InferenceSession, inputs: Record<strin
   const results = await session.run(feeds);
   const outputs: Record<string, HostTensor> = {};
   for (const [name, value] of Object.entries(results)) {
-    outputs[name] = ortTensorToHost(value);
+    if (value.type !== 'string') outputs[name] = ortTensorToHost(value);
     value.dispose();
   }
   return outputs;
