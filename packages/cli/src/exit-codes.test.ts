@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ConversionError, ensurePythonEnvironment } from '@gpux/converter-core';
 import { createTensor, makeGraph, makeModel, makeNode, makeValueInfo, saveOnnxModel } from '@gpux/onnx';
 import { RegistryError } from '@gpux/model-manager';
-import { pytorchRequirements } from '@gpux/pytorch-adapter';
+import { findTestPython } from '@gpux/test-helpers';
 import { InvalidArgumentError } from 'commander';
 import { EXIT_CODES, exitCodeForError, exitCodeHelp } from './exit-codes';
 import { runBuiltCli } from './test-support/run-built-cli';
@@ -169,7 +169,7 @@ describe('exit codes of the built gpux-convert', () => {
   });
 
   it('6: an export that fails in Python (a BERT config whose hidden size is no multiple of its heads)', async () => {
-    const { pythonExecutable } = await ensurePythonEnvironment(pytorchRequirements);
+    const pythonExecutable = await findTestPython('pytorch', { ensurePythonEnvironment });
     const source = path.join(scratch, 'uneven-heads-bert');
     await writeBertDirectory(source, { hidden_size: 10, num_attention_heads: 3, intermediate_size: 8, vocab_size: 50 });
     const output = path.join(scratch, 'out-6');
@@ -183,7 +183,7 @@ describe('exit codes of the built gpux-convert', () => {
   // through OUT_OF_MEMORY: an embedding table of 2e9 x 64 float32 (512 GB), which torch's CPU
   // allocator refuses (errno 12) on a machine with less memory than that and heuristic overcommit.
   it('11: a model larger than memory (torch cannot allocate its embedding table)', async () => {
-    const { pythonExecutable } = await ensurePythonEnvironment(pytorchRequirements);
+    const pythonExecutable = await findTestPython('pytorch', { ensurePythonEnvironment });
     const source = path.join(scratch, 'huge-vocabulary-bert');
     await writeBertDirectory(source, { hidden_size: 64, num_attention_heads: 4, intermediate_size: 64, vocab_size: 2_000_000_000 });
     const output = path.join(scratch, 'out-11');

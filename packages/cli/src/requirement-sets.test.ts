@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { TEST_PYTHON_SETS } from '@gpux/test-helpers';
 import { tensorflowTransformersRequirements } from '@gpux/tf-adapter';
 
 import { gpuxRuntimeRequirements, requirementSets, selectRequirementSets } from './requirement-sets';
@@ -22,6 +23,13 @@ describe('requirement sets', () => {
     expect(gpux?.name).toBe('gpux-runtime');
     expect(fs.readFileSync(gpuxRuntimeRequirements.requirementsFile, 'utf8')).toMatch(/^gpux==0\.1\.1$/m);
     expect(selectRequirementSets('all')).not.toContain(gpuxRuntimeRequirements);
+  });
+
+  it("matches the sets the tests' findTestPython builds (test-helpers' TEST_PYTHON_SETS), so tests and setup share environments", () => {
+    for (const set of [...Object.values(requirementSets), gpuxRuntimeRequirements]) {
+      const testSet = TEST_PYTHON_SETS[set.name as keyof typeof TEST_PYTHON_SETS];
+      expect({ name: testSet?.name, requirementsFile: testSet?.requirementsFile }).toEqual({ name: set.name, requirementsFile: set.requirementsFile });
+    }
   });
 
   it('throws a RangeError naming the choices for an unknown name', () => {

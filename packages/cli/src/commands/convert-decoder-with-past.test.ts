@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ensurePythonEnvironment, type ConversionReport } from '@gpux/converter-core';
-import { pytorchRequirements } from '@gpux/pytorch-adapter';
+import { findTestPython } from '@gpux/test-helpers';
 import * as ort from 'onnxruntime-node';
 import { runBuiltCli } from '../test-support/run-built-cli';
 
@@ -22,7 +22,7 @@ interface DecoderReference {
  * its greedy choices are confident as a real LLM's are; returns PyTorch's greedy tokens and margins.
  */
 async function makeTinyDecoder(kind: 'qwen2' | 'gpt-neox', directory: string): Promise<DecoderReference> {
-  const { pythonExecutable } = await ensurePythonEnvironment(pytorchRequirements);
+  const pythonExecutable = await findTestPython('pytorch', { ensurePythonEnvironment });
   await execFileAsync(pythonExecutable, [path.join(__dirname, '..', 'test-fixtures', 'make_tiny_decoders.py'), kind, directory], { maxBuffer: 16 * 1024 * 1024 });
   return JSON.parse(await readFile(path.join(directory, 'reference.json'), 'utf8')) as DecoderReference;
 }

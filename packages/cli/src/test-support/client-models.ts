@@ -4,7 +4,6 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ensurePythonEnvironment } from '@gpux/converter-core';
 import { findTestPython } from '@gpux/test-helpers';
-import { gpuxRuntimeRequirements } from '../requirement-sets';
 
 const execFileAsync = promisify(execFile);
 const fixtures = path.join(__dirname, '..', 'test-fixtures');
@@ -19,10 +18,13 @@ export async function makeClientModel<Reference>(kind: ClientModelKind, director
   return JSON.parse(await readFile(path.join(directory, 'reference.json'), 'utf8')) as Reference;
 }
 
-/** The `bin/` folder of the managed GPUX runtime environment (`gpux-convert setup gpux`). */
+/**
+ * The `bin/` folder of the GPUX runtime environment (the `gpux` program sits beside its interpreter):
+ * test-helpers' findTestPython, that is GPUX_TEST_GPUX_RUNTIME_PYTHON, else the managed environment
+ * (`gpux-convert setup gpux`).
+ */
 export async function gpuxBinDirectory(): Promise<string> {
-  const { pythonExecutable } = await ensurePythonEnvironment(gpuxRuntimeRequirements);
-  return path.dirname(pythonExecutable);
+  return path.dirname(await findTestPython('gpux-runtime', { ensurePythonEnvironment }));
 }
 
 /** Runs a program and returns its exit code and output, without throwing on a non-zero exit. */
