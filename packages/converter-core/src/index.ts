@@ -53,7 +53,7 @@ export { generateInputs, resolveShape } from './validation/generate-inputs';
 export { findVocabSize } from './validation/find-vocab-size';
 export type { FindVocabSizeOptions } from './validation/find-vocab-size';
 export type { GenerateInputsOptions } from './validation/generate-inputs';
-export { defaultValidationDims, describeDims, dimExpressionValue, symbolicDimRole } from './validation/default-validation-dims';
+export { defaultValidationDims, describeDims, symbolicDimRole } from './validation/default-validation-dims';
 export type { SymbolicDimRole, ValidationDimsOptions } from './validation/default-validation-dims';
 export { convert, convertIter, conversionCacheOptions } from './pipeline/convert';
 export type { ConversionResult, ConvertCallbackOptions, ConvertOptions } from './pipeline/convert-options';
@@ -76,7 +76,7 @@ export type { FrameworkChoice } from './pipeline/select-adapter';
 export type { PhaseRecord } from './pipeline/phase-runner';
 export { CONVERSION_REPORT_FILE, GPUX_CONFIG_FILE } from './pipeline/write-conversion-output';
 export { buildGpuxConfig, GPUX_RUNTIME_VERSION, gpuxDynamicInputWarning, gpuxShape, renderGpuxConfig } from './report/build-gpux-config';
-export { applyStaticShapes, fixSymbolicDimsInFile } from './pipeline/apply-static-shapes';
+export { applyStaticShapes, describeSymbolicDims, fixSymbolicDimsInFile } from './pipeline/apply-static-shapes';
 export type { FixedModelFile } from './pipeline/apply-static-shapes';
 export type { GpuxConfigInput } from './report/build-gpux-config';
 export type {

@@ -1,4 +1,4 @@
-import { checkStaticShapes, evaluateDimExpression, fixSymbolicDims, parseStaticShapes } from './fix-symbolic-dims';
+import { checkStaticShapes, fixSymbolicDims, parseStaticShapes } from './fix-symbolic-dims';
 import { makeGraph, makeModel, makeNode, makeValueInfo } from './make-node';
 import type { ModelProto } from './onnx-types';
 
@@ -47,23 +47,6 @@ describe('fixSymbolicDims', () => {
   it('rejects sizes that are not positive integers', () => {
     expect(() => fixSymbolicDims(concatModel(), { batch_size: 0 })).toThrow(RangeError);
     expect(() => checkStaticShapes({ batch_size: 1.5 })).toThrow('batch_size');
-  });
-});
-
-describe('evaluateDimExpression', () => {
-  it.each([
-    ['past_sequence_length + sequence_length', 11],
-    ['2*s0', 8],
-    ['s0 - 1', 3],
-    ['(s0 + 2) // 3', 2],
-  ])('%s = %d', (expression, value) => {
-    expect(evaluateDimExpression(expression, { past_sequence_length: 7, sequence_length: 4, s0: 4 })).toBe(value);
-  });
-
-  it('is undefined for unknown names, other operators and negative results', () => {
-    expect(evaluateDimExpression('a + unknown', { a: 1 })).toBeUndefined();
-    expect(evaluateDimExpression('a ** 2', { a: 1 })).toBeUndefined();
-    expect(evaluateDimExpression('a - 5', { a: 1 })).toBeUndefined();
   });
 });
 

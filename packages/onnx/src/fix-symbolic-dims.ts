@@ -1,5 +1,6 @@
 /** Fixing symbolic dims to sizes (`--static-shapes`): the graph's declared shapes become static. */
 import type { GraphProto, ModelProto, TensorShapeDimension, TypeProto, ValueInfoProto } from './onnx-types';
+import { evaluateDimExpression, isDimExpression } from './dim-expression';
 import { attributeGraphs } from './walk-model';
 
 /** What {@link fixSymbolicDims} changed. */
@@ -39,55 +40,6 @@ function tensorShapeDims(type: TypeProto | undefined): TensorShapeDimension[] {
   if (tensor?.shape !== undefined) return tensor.shape.dim;
   const nested = type?.sequenceType?.elemType ?? type?.optionalType?.elemType ?? type?.mapType?.valueType;
   return nested === undefined ? [] : tensorShapeDims(nested);
-}
-
-/**
- * The value of a dim expression the exporters write (`past_sequence_length + sequence_length`,
- * `2*s0`, `s1 - 1`) when every name in it has a size, else undefined. Only integers, names, `+`,
- * `-`, `*` and `//` are understood; anything else is left symbolic.
- */
-export function evaluateDimExpression(expression: string, dims: Record<string, number>): number | undefined {
-  const tokens = expression.match(/\/\/|[A-Za-z_][A-Za-z0-9_.]*|\d+|[+\-*()]|\S/g) ?? [];
-  let position = 0;
-  const next = (): string | undefined => tokens[position];
-  const factor = (): number | undefined => {
-    const token = tokens[position++];
-    if (token === undefined) return undefined;
-    if (token === '(') {
-      const value = sum();
-      return tokens[position++] === ')' ? value : undefined;
-    }
-    if (/^\d+$/.test(token)) return Number(token);
-    if (/^[A-Za-z_]/.test(token) && Object.hasOwn(dims, token)) return dims[token];
-    return undefined;
-  };
-  const product = (): number | undefined => {
-    let value = factor();
-    while (value !== undefined && (next() === '*' || next() === '//')) {
-      const operator = tokens[position++];
-      const right = factor();
-      if (right === undefined || (operator === '//' && right === 0)) return undefined;
-      value = operator === '*' ? value * right : Math.floor(value / right);
-    }
-    return value;
-  };
-  const sum = (): number | undefined => {
-    let value = product();
-    while (value !== undefined && (next() === '+' || next() === '-')) {
-      const operator = tokens[position++];
-      const right = product();
-      if (right === undefined) return undefined;
-      value = operator === '+' ? value + right : value - right;
-    }
-    return value;
-  };
-  const value = sum();
-  return value !== undefined && position === tokens.length && Number.isInteger(value) && value >= 0 ? value : undefined;
-}
-
-/** True for a dim that is an expression of other dims (`past_sequence_length + sequence_length`), not a plain name. */
-export function isDimExpression(dim: string): boolean {
-  return /[+\-*/]/.test(dim);
 }
 
 function replaceInValue(value: ValueInfoProto, dims: Record<string, number>, replaced: Record<string, number>): void {

@@ -56,5 +56,6 @@ export type { TensorUsage } from './graph-topology';
 export { attributeGraphs, forEachNode, forEachTensor } from './walk-model';
 export type { TensorRole, WalkLocation } from './walk-model';
 // Symbolic dims
-export { checkStaticShapes, evaluateDimExpression, fixSymbolicDims, isDimExpression, parseStaticShapes } from './fix-symbolic-dims';
+export { checkStaticShapes, fixSymbolicDims, parseStaticShapes } from './fix-symbolic-dims';
+export { dimExpressionNames, evaluateDimExpression, isDimExpression } from './dim-expression';
 export type { FixSymbolicDimsOptions, FixSymbolicDimsResult } from './fix-symbolic-dims';

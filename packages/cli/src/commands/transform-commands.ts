@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { compareOnnxModelsIter, findVocabSize, type ModelVariantStage } from '@gpux/converter-core';
+import { compareOnnxModelsIter, describeSymbolicDims, findVocabSize, type ModelVariantStage } from '@gpux/converter-core';
 import { fixSymbolicDims, inspectOnnxModel, loadOnnxModel, saveOnnxModel } from '@gpux/onnx';
 import type { OptimizationLevel, PrecisionVariant } from '@gpux/optimizer';
 import type { Command } from 'commander';
@@ -33,8 +33,8 @@ async function writeStaticInput(input: string, dims: Record<string, number>, wor
   const fixed = fixSymbolicDims(model, dims);
   const missing = Object.keys(dims).filter((name) => fixed.replaced[name] === undefined);
   if (missing.length > 0) {
-    const names = [...new Set(inspection.inputs.flatMap((value) => (value.dims ?? []).filter((dim): dim is string => typeof dim === 'string')))];
-    throw new RangeError(`--static-shapes names ${missing.map((name) => `"${name}"`).join(', ')}, which no input of ${input} has. Its symbolic dims are: ${names.length === 0 ? 'none' : names.join(', ')}.`);
+    const symbolic = describeSymbolicDims(inspection.inputs.map((value) => ({ shape: (value.dims ?? []).filter((dim) => dim !== null) })));
+    throw new RangeError(`--static-shapes names ${missing.map((name) => `"${name}"`).join(', ')}, which no input of ${input} has. Its symbolic dims are: ${symbolic}.`);
   }
   const target = path.join(workDirectory, 'static', path.basename(input));
   const dataFile = inspection.externalDataFiles[0];

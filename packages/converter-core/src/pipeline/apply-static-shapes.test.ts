@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { inspectOnnxModel, loadOnnxModel, makeGraph, makeModel, makeNode, makeValueInfo, saveOnnxModel, type ModelProto } from '@gpux/onnx';
 import { loadOnnxRuntime } from '../runtime/load-onnx-runtime';
-import { fixSymbolicDimsInFile } from './apply-static-shapes';
+import { describeSymbolicDims, fixSymbolicDimsInFile } from './apply-static-shapes';
 
 /** y = Concat(x, past) along axis 1: inputs [batch, seq] and [batch, past], output [batch, past + seq]. */
 function concatModel(): ModelProto {
@@ -45,5 +45,12 @@ describe('fixSymbolicDimsInFile', () => {
     expect(Array.from(result.z!.data as Float32Array)).toEqual([7, 8, 9, 1, 2]);
     await expect(session.run({ x: new ort.Tensor('float32', new Float32Array(4), [2, 2]), past: new ort.Tensor('float32', new Float32Array(6), [2, 3]) })).rejects.toThrow();
     await session.release();
+  });
+});
+
+describe('describeSymbolicDims', () => {
+  it('lists the plain symbolic names once each, leaving out expressions and static dims', () => {
+    expect(describeSymbolicDims([{ shape: ['batch_size', 'sequence_length'] }, { shape: ['batch_size', 'past_sequence_length + sequence_length', 6, 'seq-len'] }])).toBe('batch_size, sequence_length, seq-len');
+    expect(describeSymbolicDims([{ shape: [1, 'a + 1'] }])).toBe('none (the inputs are already static)');
   });
 });

@@ -59,8 +59,17 @@ export async function fixSymbolicDimsInFile(
   };
 }
 
-/** The names a model's inputs leave symbolic, for error messages. */
-export function describeSymbolicDims(specs: readonly TensorSpec[]): string {
+/**
+ * The plain symbolic dim names of a model's inputs (expressions such as `past_sequence_length + 1`
+ * left out, since `--static-shapes` sets their parts), for the message of a `--static-shapes` name
+ * the model lacks.
+ *
+ * @example
+ * ```ts
+ * describeSymbolicDims([{ shape: ['batch_size', 'sequence_length'] }]); // 'batch_size, sequence_length'
+ * ```
+ */
+export function describeSymbolicDims(specs: ReadonlyArray<Pick<TensorSpec, 'shape'>>): string {
   const names = symbolicDimNames(specs).filter((name) => !isDimExpression(name));
   return names.length === 0 ? 'none (the inputs are already static)' : names.join(', ');
 }

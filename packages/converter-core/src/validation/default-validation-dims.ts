@@ -1,3 +1,4 @@
+import { dimExpressionNames, evaluateDimExpression } from '@gpux/onnx';
 import type { TensorSpec } from '../adapter';
 
 /** Sizes used for symbolic dims in validation; see {@link defaultValidationDims}. */
@@ -27,41 +28,8 @@ export function symbolicDimRole(name: string): SymbolicDimRole {
   return 'other';
 }
 
-const dimTermPattern = /^(?:[A-Za-z_][\w.]*|\d+)$/;
-
-/**
- * The value of a dim written as a sum or difference of other dims and integers, the way exporters
- * name derived dims (`past_sequence_length + sequence_length`, operators between spaces), with each named part taken
- * from `sizeOf`; `undefined` when `name` is a plain name or has other syntax (parentheses, `*`, `/`).
- *
- * @example
- * ```ts
- * dimExpressionValue('past_sequence_length + sequence_length', (part) => ({ past_sequence_length: 4, sequence_length: 8 })[part] ?? 1); // 12
- * ```
- */
-export function dimExpressionValue(name: string, sizeOf: (part: string) => number): number | undefined {
-  // Operators stand between spaces, as torch writes them: `seq-len` is a plain name.
-  const tokens = name.trim().split(/\s+([+-])\s+/);
-  if (tokens.length < 3) return undefined;
-  let total = 0;
-  for (let index = 0; index < tokens.length; index += 2) {
-    const term = tokens[index] ?? '';
-    const sign = index === 0 ? '+' : tokens[index - 1];
-    if (!dimTermPattern.test(term)) return undefined;
-    const value = /^\d+$/.test(term) ? Number(term) : sizeOf(term);
-    total += sign === '-' ? -value : value;
-  }
-  return total;
-}
-
-/** The named parts of a dim expression (`a + b` -> `['a', 'b']`); `[name]` for a plain name. */
-function dimParts(name: string): string[] {
-  if (dimExpressionValue(name, () => 0) === undefined) return [name];
-  return name.trim().split(/\s+[+-]\s+/).filter((term) => !/^\d+$/.test(term));
-}
-
 /** Every symbolic dim name of `specs`, in order of first appearance. */
-export function symbolicDimNames(specs: readonly TensorSpec[]): string[] {
+export function symbolicDimNames(specs: ReadonlyArray<Pick<TensorSpec, 'shape'>>): string[] {
   const names = new Set<string>();
   for (const spec of specs) for (const dimension of spec.shape) if (typeof dimension === 'string') names.add(dimension);
   return [...names];
@@ -71,8 +39,9 @@ export function symbolicDimNames(specs: readonly TensorSpec[]): string[] {
  * Two different size assignments for the symbolic dims of a model's inputs, so that validating at
  * both catches a size baked into the graph: batch 1 and 3, sequence 8 and 17, past length 4 and 9,
  * other dims 2 and 5; image height/width and channels stay at their configured values in both.
- * A derived dim such as `past_sequence_length + sequence_length` (a decoder's attention mask) is
- * the sum of its parts, so the generated inputs agree with each other.
+ * A derived dim such as `past_sequence_length + sequence_length` (a decoder's attention mask) or
+ * `2*s0` is computed from its parts (`evaluateDimExpression` of `@gpux/onnx`), so the generated
+ * inputs agree with each other.
  *
  * @example
  * ```ts
@@ -95,7 +64,7 @@ export function defaultValidationDims(inputs: readonly TensorSpec[], options: Va
   const second: Record<string, number> = {};
   const names = symbolicDimNames(inputs);
   // Plain dims first (also those that appear only inside an expression), then the expressions.
-  for (const name of names.flatMap(dimParts)) {
+  for (const name of names.flatMap(dimExpressionNames)) {
     if (name in first) continue;
     const [small, large] = sizes[symbolicDimRole(name)];
     first[name] = small;
@@ -103,8 +72,8 @@ export function defaultValidationDims(inputs: readonly TensorSpec[], options: Va
   }
   for (const name of names) {
     if (name in first) continue;
-    first[name] = dimExpressionValue(name, (part) => first[part] ?? 0) ?? 0;
-    second[name] = dimExpressionValue(name, (part) => second[part] ?? 0) ?? 0;
+    first[name] = evaluateDimExpression(name, first) ?? 0;
+    second[name] = evaluateDimExpression(name, second) ?? 0;
   }
   return [first, second];
 }

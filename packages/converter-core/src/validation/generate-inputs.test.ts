@@ -1,6 +1,6 @@
 import type { TensorSpec } from '../adapter';
-import { defaultValidationDims, dimExpressionValue } from './default-validation-dims';
-import { generateInputs } from './generate-inputs';
+import { defaultValidationDims } from './default-validation-dims';
+import { generateInputs, resolveShape } from './generate-inputs';
 
 const textInputs: TensorSpec[] = [
   { name: 'input_ids', dtype: 'int64', shape: ['batch_size', 'sequence_length'] },
@@ -40,14 +40,15 @@ describe('derived dims (decoder with past)', () => {
     expect(inputs['past_key_values.0.key']!.shape).toEqual([2, 2, 3, 8]);
   });
 
-  it('evaluates sums and differences with integers, and leaves other syntax alone', () => {
-    const sizes: Record<string, number> = { a: 4, b: 9 };
-    expect(dimExpressionValue('a + b', (part) => sizes[part] ?? 0)).toBe(13);
-    expect(dimExpressionValue('b - a + 1', (part) => sizes[part] ?? 0)).toBe(6);
-    expect(dimExpressionValue('a', (part) => sizes[part] ?? 0)).toBeUndefined();
-    expect(dimExpressionValue('a-b', (part) => sizes[part] ?? 0)).toBeUndefined();
-    expect(dimExpressionValue('2*a', (part) => sizes[part] ?? 0)).toBeUndefined();
-    expect(dimExpressionValue('(a + b)', (part) => sizes[part] ?? 0)).toBeUndefined();
+  it('sizes any dim expression the exporters write from its parts, and a hyphenated name as one dim', () => {
+    const specs: TensorSpec[] = [{ name: 'x', dtype: 'float32', shape: ['batch', 's0', '2*s0', '(s0 + 2) // 3', 'seq-len'] }];
+    expect(defaultValidationDims(specs)).toEqual([
+      { batch: 1, s0: 8, 'seq-len': 8, '2*s0': 16, '(s0 + 2) // 3': 3 },
+      { batch: 3, s0: 17, 'seq-len': 17, '2*s0': 34, '(s0 + 2) // 3': 6 },
+    ]);
+    // Unsized parts take their role's size (s0: sequence, 8); a negative result falls back to the dim's own role.
+    expect(resolveShape(specs[0]!, { batch: 2 })).toEqual([2, 8, 16, 3, 8]);
+    expect(resolveShape({ name: 'y', dtype: 'float32', shape: ['b - a + 1', 'a - b'] }, { a: 4, b: 9 })).toEqual([6, 2]);
   });
 });
 

@@ -1,7 +1,8 @@
+import { evaluateDimExpression } from '@gpux/onnx';
 import type { TensorSpec } from '../adapter';
 import { float32ToFloat16 } from '../tensor/float16-to-float32';
 import { allocateTensorData, shapeElementCount, type HostTensor } from '../tensor/host-tensor';
-import { dimExpressionValue, symbolicDimRole } from './default-validation-dims';
+import { symbolicDimRole } from './default-validation-dims';
 
 /** Options of {@link generateInputs}. */
 export interface GenerateInputsOptions {
@@ -33,7 +34,7 @@ export function resolveShape(spec: TensorSpec, dims: Record<string, number> = {}
   return spec.shape.map((dimension, axis) => {
     if (typeof dimension === 'number' && dimension >= 0) return dimension;
     const name = typeof dimension === 'string' && dimension !== '' ? dimension : `${spec.name}_dim_${axis}`;
-    const size = dims[name] ?? dimExpressionValue(name, (part) => dims[part] ?? fallbackSize[symbolicDimRole(part)]) ?? fallbackSize[symbolicDimRole(name)];
+    const size = dims[name] ?? evaluateDimExpression(name, (part) => dims[part] ?? fallbackSize[symbolicDimRole(part)]) ?? fallbackSize[symbolicDimRole(name)];
     if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`Parameter "dims.${name}" must be a non-negative integer, received ${String(size)}.`);
     return size;
   });

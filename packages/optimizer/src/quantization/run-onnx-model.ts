@@ -6,13 +6,13 @@
 import {
   ConversionError,
   createInferenceSession,
-  dimExpressionValue,
   generateInputs,
   hostTensorToOrt,
   loadOnnxRuntime,
   sessionInputSpecs,
   type TensorSpec,
 } from '@gpux/converter-core';
+import { isDimExpression } from '@gpux/onnx';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import type { QuantizationFeeds } from './quantization-options';
 
@@ -83,7 +83,7 @@ function defaultDims(inputs: readonly ModelInputSpec[]): Record<string, number> 
   const dims: Record<string, number> = {};
   for (const input of inputs) {
     for (const dimension of input.shape) {
-      if (typeof dimension !== 'string' || dimension === '' || dimExpressionValue(dimension, () => 0) !== undefined) continue;
+      if (typeof dimension !== 'string' || dimension === '' || isDimExpression(dimension)) continue;
       dims[dimension] = /batch/i.test(dimension) ? 2 : /seq|length|token|position/i.test(dimension) ? 8 : /height|width/i.test(dimension) ? 32 : 2;
     }
   }
