@@ -5,9 +5,9 @@ import { openSession, runFeeds } from './run-onnx-model';
 /** Reference outputs of every feed set, computed once and compared with many candidates. */
 export type ReferenceOutputs = Array<Map<string, { shape: number[]; values: Float64Array }>>;
 
-/** Runs a model on every feed set. */
-export async function runModelOnFeeds(modelPath: string, feeds: readonly QuantizationFeeds[]): Promise<ReferenceOutputs> {
-  const session = await openSession(modelPath);
+/** Runs a model on every feed set (a quantized candidate with `exactInt8`, see {@link openSession}). */
+export async function runModelOnFeeds(modelPath: string, feeds: readonly QuantizationFeeds[], options: { exactInt8?: boolean } = {}): Promise<ReferenceOutputs> {
+  const session = await openSession(modelPath, options);
   try {
     const outputs: ReferenceOutputs = [];
     for (const feed of feeds) outputs.push(await runFeeds(session, feed));
@@ -53,7 +53,7 @@ function argmax(values: Float64Array, start: number, width: number): number {
  * Argmax agreement covers outputs of rank >= 2 whose last axis has at least 2 entries.
  */
 export async function measureVariantAccuracy(candidatePath: string, feeds: readonly QuantizationFeeds[], reference: ReferenceOutputs): Promise<VariantAccuracy> {
-  const candidate = await runModelOnFeeds(candidatePath, feeds);
+  const candidate = await runModelOnFeeds(candidatePath, feeds, { exactInt8: true });
   let minCosineSimilarity = 1;
   let maxAbsDiff = 0;
   let minArgmaxAgreement: number | undefined;

@@ -20,12 +20,14 @@ import type { QuantizationFeeds } from './quantization-options';
 export type ModelInputSpec = TensorSpec;
 
 /**
- * Opens a CPU session with graph optimizations off, so the graph runs as written.
+ * Opens a CPU session with graph optimizations off, so the graph runs as written; with
+ * `exactInt8` (a quantized candidate), int8 products run without the saturation of x86 CPUs that
+ * lack VNNI (converter-core's `createInferenceSession`).
  *
  * @throws {ConversionError} INVALID_MODEL_FILE when onnxruntime refuses the model; RUNTIME_MISSING.
  */
-export function openSession(modelPath: string): Promise<InferenceSession> {
-  return createInferenceSession(modelPath, { graphOptimizationLevel: 'disabled' });
+export function openSession(modelPath: string, options: { exactInt8?: boolean } = {}): Promise<InferenceSession> {
+  return createInferenceSession(modelPath, { graphOptimizationLevel: 'disabled', exactInt8: options.exactInt8 === true });
 }
 
 /** The inputs of a session. */
