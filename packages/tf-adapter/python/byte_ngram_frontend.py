@@ -100,6 +100,32 @@ def analyse(graph_def) -> Optional[ByteNgramFrontend]:
     return found
 
 
+def _ancestors(nodes: Dict[str, Any], name: str) -> set:
+    found, stack = set(), [name]
+    while stack:
+        current = stack.pop()
+        if current in found or current not in nodes:
+            continue
+        found.add(current)
+        stack.extend(_node_name(item) for item in nodes[current].input)
+    return found
+
+
+def _descendants(graph_def, name: str) -> set:
+    consumers: Dict[str, List[str]] = {}
+    for node in graph_def.node:
+        for item in node.input:
+            consumers.setdefault(_node_name(item), []).append(node.name)
+    found, stack = set(), [name]
+    while stack:
+        current = stack.pop()
+        for consumer in consumers.get(current, []):
+            if consumer not in found:
+                found.add(consumer)
+                stack.append(consumer)
+    return found
+
+
 def _ngram_string(code: int, width: int, separator: bytes) -> bytes:
     if width == 1:
         return bytes([code])
@@ -213,6 +239,14 @@ def rewrite(graph_def, frontend: ByteNgramFrontend, input_key: str, output_tenso
     rewritten = tf.compat.v1.GraphDef()
     rewritten.CopyFrom(graph_def)
     nodes = {node.name: node for node in rewritten.node}
+    # Inlined function calls (a SavedModel signature) hang control edges on their inputs: edges into
+    # the string side (the input and what computes the rows from it) go, since the rows replace it.
+    string_side = _ancestors(nodes, _node_name(frontend.rows_tensor)) & (_descendants(rewritten, frontend.input_node) | {frontend.input_node})
+    for node in rewritten.node:
+        kept = [name for name in node.input if not (name.startswith("^") and _node_name(name) in string_side)]
+        if len(kept) != len(node.input):
+            del node.input[:]
+            node.input.extend(kept)
     region = {frontend.rows_tensor}
     added = []
     for node in list(rewritten.node):
@@ -276,6 +310,8 @@ def rewrite(graph_def, frontend: ByteNgramFrontend, input_key: str, output_tenso
         tf.compat.v1.import_graph_def(rewritten, input_map={frontend.rows_tensor: codes}, name="")
     keep = [utf8_name, length_name] + [_node_name(name) for name in output_tensors] + frontend.hash_nodes
     pruned = tf.compat.v1.graph_util.extract_sub_graph(graph.as_graph_def(), keep)
+    if any(node.name == frontend.input_node for node in pruned.node):
+        raise BridgeError("UNSUPPORTED_OPERATOR", f"Ops besides the byte n-grams read the string input {frontend.input_node}; GPUX rewrites graphs whose strings only feed the n-gram hashing.")
     used = {value.func.name for node in pruned.node for value in node.attr.values() if value.func.name}
     kept_functions = [function for function in pruned.library.function if function.signature.name in used]
     del pruned.library.function[:]

@@ -78,13 +78,59 @@ class SavedModelSource(TensorflowSource):
             return function(**dict(zip(arg_names, args)))
 
         self.wrapped = call_signature
+        self.rewritten = None
+        if any(spec.dtype == tf.string for spec in self.signature):
+            self._rewrite_byte_ngrams()
+
+    def _rewrite_byte_ngrams(self) -> None:
+        """Hashed byte n-grams (byte_ngram_frontend.py) in the frozen signature: bytes in instead of strings."""
+        import tensorflow as tf
+        from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+        frozen = convert_variables_to_constants_v2(self.wrapped.get_concrete_function())
+        graph_def = frozen.graph.as_graph_def()
+        frontend = byte_ngram_frontend.analyse(graph_def)
+        if frontend is None:
+            return
+        if frontend.reason is not None:
+            self.description += f" (its string hashing is not a byte n-gram front-end GPUX can rewrite: {frontend.reason})"
+            return
+        session = tf.compat.v1.Session(graph=frozen.graph)
+        # The frozen function's outputs follow the signature's outputs in key order.
+        output_keys = sorted(self.function.structured_outputs.keys())
+        self.output_tensors = {key: tensor.name for key, tensor in zip(output_keys, frozen.outputs)}
+        key = next((arg for arg in self.arg_names if frontend.input_node in (arg, f"{arg}:0")), frontend.input_node)
+        self.rewritten = byte_ngram_frontend.rewrite(graph_def, frontend, key, list(self.output_tensors.values()), session)
+        session.close()
+        self.string_argument = key
+        self.notes.append(self.rewritten.probe_note)
+        self.exporter = "tf2onnx.convert.from_graph_def (SavedModel signature, byte n-gram hashing rewritten as a lookup table)"
+        self.integer_input_highs = {self.rewritten.utf8_input: 256}
+        self.task = "text-classification"
 
     def convert(self, opset: int, common: Dict[str, Any]) -> Tuple[Any, Any]:
         import tf2onnx
 
+        if self.rewritten is not None:
+            inputs = [self.rewritten.utf8_input, self.rewritten.length_input]
+            renames = {f"{name}:0": name for name in inputs}
+            renames.update({tensor: key for key, tensor in self.output_tensors.items()})
+            return tf2onnx.convert.from_graph_def(
+                self.rewritten.graph_def, name=self.description, input_names=[f"{name}:0" for name in inputs],
+                output_names=list(self.output_tensors.values()), opset=opset, tensors_to_rename=renames, **common,
+            )
         return tf2onnx.convert.from_function(self.wrapped, input_signature=self.signature, opset=opset, **common)
 
+    def adjust_reference_feeds(self, feeds: Dict[str, np.ndarray], case_index: int) -> Dict[str, np.ndarray]:
+        if self.rewritten is None:
+            return feeds
+        return self.rewritten.reference_feeds(feeds, case_index, self.rewritten.utf8_input, self.rewritten.length_input)
+
     def run(self, feeds: Dict[str, np.ndarray], onnx_outputs: Sequence[str]) -> Dict[str, np.ndarray]:
+        if self.rewritten is not None:
+            # TensorFlow runs the signature on the strings that the bytes and lengths stand for.
+            strings = byte_ngram_frontend.decode_feeds(feeds[self.rewritten.utf8_input], feeds[self.rewritten.length_input])
+            feeds = dict(feeds, **{self.string_argument: np.array(strings, dtype=object)})
         feeds = to_nhwc_if_needed(feeds, self.nchw)
         result = self.function(**{name: feeds[name] for name in self.arg_names})
         return {name: np.asarray(result[name]) for name in onnx_outputs}

@@ -1,7 +1,7 @@
 // Text classifiers whose string preprocessing ONNX cannot express (python/byte_ngram_frontend.py):
 // hashed byte n-grams become UTF-8 bytes in and a table of TensorFlow's own hash buckets; any
 // other string hashing is refused with the operators and the reason. The fixtures are frozen
-// GraphDefs that the test builds (fixtures/make_breadth_fixtures.py); the TF.js package that
+// GraphDefs and a SavedModel that the test builds (fixtures/make_breadth_fixtures.py); the TF.js package that
 // ships such a model (@vscode/vscode-languagedetection) is in tfjs-npm-models.test.ts.
 import path from 'node:path';
 
@@ -16,7 +16,7 @@ let cleanup: () => Promise<void> = async () => {};
 
 beforeAll(async () => {
   ({ directory: root, cleanup } = await makeTemporaryDirectory('gpux-tf-byte-ngrams-'));
-  await buildFixtures(await tensorflowPython(), root, ['byte_bigram_classifier', 'word_hash_classifier'], 'make_breadth_fixtures.py');
+  await buildFixtures(await tensorflowPython(), root, ['byte_bigram_classifier', 'byte_bigram_savedmodel', 'word_hash_classifier'], 'make_breadth_fixtures.py');
 }, 600_000);
 
 afterAll(async () => {
@@ -70,6 +70,32 @@ describe('hashed byte n-gram front-ends', () => {
       expect(Math.abs(both[0]! + both[1]! + both[2]! - 1)).toBeLessThan(1e-5);
       expect(Math.max(...both.slice(0, 3).map((value, index) => Math.abs(value - both[index + 3]!)))).toBeGreaterThan(1e-3);
       expect(Math.max(...alone.map((value, index) => Math.abs(value - both[index]!)))).toBeLessThan(1e-6);
+    } finally {
+      await session.release();
+    }
+  });
+
+  it('rewrites the same classifier inside a SavedModel signature (its inlined call\'s control edges on the string input dropped)', async () => {
+    const converted = await convert({ source: path.join(root, 'byte_bigram_savedmodel'), adapters: [createTensorflowAdapter()], outputDirectory: path.join(root, 'byte-bigram-savedmodel-out') });
+    const { report } = converted;
+    expect(report.task).toBe('text-classification');
+    expect(report.notes.some((note) => note.startsWith('The string input text became text_utf8'))).toBe(true);
+    const model = report.models[0]!;
+    expect(model.inputs.map((input) => [input.name, input.dtype])).toEqual([
+      ['text_utf8', 'uint8'],
+      ['text_length', 'int64'],
+    ]);
+    expect(model.outputs.map((output) => [output.name, output.shape[1]])).toEqual([['probabilities', 3]]);
+    const validation = report.validation[0]!;
+    expect(validation.status).toBe('passed');
+    for (const entry of validation.report!.cases) expect(entry.outputs[0]!.maxAbsDiff!).toBeLessThan(1e-5);
+    // One byte has no bigram: the embedding mean is 0 and the softmax uniform, as in TensorFlow.
+    const session = await ort.InferenceSession.create(converted.modelPath);
+    try {
+      const { data, lengths } = encodeTexts(['x', 'hello world']);
+      const probabilities = Array.from((await session.run({ text_utf8: data, text_length: lengths })).probabilities!.data as Float32Array);
+      expect(probabilities.slice(0, 3).map((value) => Math.abs(value - 1 / 3) < 1e-6)).toEqual([true, true, true]);
+      expect(Math.max(...probabilities.slice(3)) - Math.min(...probabilities.slice(3))).toBeGreaterThan(0.05);
     } finally {
       await session.release();
     }
