@@ -44,7 +44,7 @@ export class ModelManagerRegistry {
     this.cwd = options.cwd;
     for (const manager of options.managers ?? []) this.register(manager);
     if (!this.managers.some((manager) => manager.kind === 'local')) {
-      this.register(new LocalModelManager(this.cwd === undefined ? {} : { cwd: this.cwd }));
+      this.register(new LocalModelManager({ cwd: this.cwd }));
     }
   }
 
@@ -80,7 +80,7 @@ export class ModelManagerRegistry {
     let parsed: ParsedModelId | undefined;
     let parseError: unknown;
     try {
-      parsed = parseModelId(id, this.cwd === undefined ? {} : { cwd: this.cwd });
+      parsed = parseModelId(id, { cwd: this.cwd });
     } catch (error) {
       parseError = error;
     }
