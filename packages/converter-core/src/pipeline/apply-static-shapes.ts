@@ -36,15 +36,15 @@ export async function fixSymbolicDimsInFile(
 ): Promise<FixedModelFile> {
   const model = await loadOnnxModel(modelPath);
   const before = await inspectOnnxModel(model, { path: modelPath });
-  const result = fixSymbolicDims(model, dims, options.outputShapes === undefined ? {} : { outputShapes: options.outputShapes });
+  const result = fixSymbolicDims(model, dims, { outputShapes: options.outputShapes });
   const directory = path.dirname(modelPath);
   const scratch = await mkdtemp(path.join(directory, '.static-shapes-'));
   try {
     const dataFile = before.externalDataFiles[0];
     await saveOnnxModel(model, path.join(scratch, path.basename(modelPath)), {
       externalData: before.externalDataFiles.length > 0,
-      ...(dataFile === undefined ? {} : { externalDataFileName: path.basename(dataFile) }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      externalDataFileName: dataFile === undefined ? undefined : path.basename(dataFile),
+      signal: options.signal,
     });
     for (const entry of await readdir(scratch)) await rename(path.join(scratch, entry), path.join(directory, entry));
   } finally {
@@ -138,7 +138,7 @@ export async function applyStaticShapes(exportResult: ExportResult, dims: Record
     const fixed = await fixSymbolicDimsInFile(file.path, relevant, {
       ...(allStatic ? { outputShapes: agreedOutputShapes(fileCases.filter((referenceCase) => caseMatches(referenceCase, staticSpecs))) } : {}),
       known: file,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      signal: options.signal,
     });
     const matching = fileCases.filter((referenceCase) => caseMatches(referenceCase, fixed.inputs));
     if (options.validate && fileCases.length > 0 && matching.length === 0) {

@@ -78,11 +78,11 @@ export async function* completeConversion(input: CompleteConversionInput): Async
     exportResult,
     phases,
     validate,
-    ...(options.tolerances === undefined ? {} : { tolerances: options.tolerances }),
+    tolerances: options.tolerances,
     variants,
-    ...(vocabSize === undefined ? {} : { vocabSize }),
+    vocabSize,
     dims,
-    ...(signal === undefined ? {} : { signal }),
+    signal,
   });
 
   const relative = (file: string): string => path.relative(buildDirectory, file).split(path.sep).join('/');
@@ -96,7 +96,7 @@ export async function* completeConversion(input: CompleteConversionInput): Async
     stages,
     phases,
     toolVersions: input.toolVersions,
-    ...(options.staticShapes === undefined ? {} : { staticShapes: options.staticShapes }),
+    staticShapes: options.staticShapes,
   };
   if (stages.failure !== undefined) {
     const { path: failedPath, report: failed } = stages.failure;
@@ -116,16 +116,16 @@ export async function* completeConversion(input: CompleteConversionInput): Async
     const gpuxConfig = buildGpuxConfig({
       name: gpuxModelName(source),
       sourceId,
-      ...(source.revision === undefined ? {} : { revision: source.revision }),
+      revision: source.revision,
       task: exportResult.task,
-      ...(exportResult.architecture === undefined ? {} : { architecture: exportResult.architecture }),
+      architecture: exportResult.architecture,
       modelPath: mainModelPath,
       inputs: mainFile.inputs,
       outputs: mainFile.outputs,
       configs,
-      ...(exportResult.modelConfig === undefined ? {} : { modelConfig: exportResult.modelConfig }),
+      modelConfig: exportResult.modelConfig,
       variants: variantPaths,
-      ...(options.staticShapes === undefined ? {} : { staticShapes: options.staticShapes }),
+      staticShapes: options.staticShapes,
       modelBytes: await modelFileBytes(mainFile.path),
     });
     await writeTextFile(path.join(buildDirectory, GPUX_CONFIG_FILE), renderGpuxConfig(gpuxConfig));

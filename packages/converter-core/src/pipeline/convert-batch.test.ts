@@ -35,8 +35,8 @@ class PythonBackedTestAdapter implements ConverterAdapter {
       pythonExecutable: 'python3',
       scriptPath: fixture,
       request: { mode: hang ? 'hang' : 'happy' },
-      ...(request.pythonWorkers === undefined ? {} : { workers: request.pythonWorkers }),
-      ...(request.signal === undefined ? {} : { signal: request.signal }),
+      workers: request.pythonWorkers,
+      signal: request.signal,
     });
     for (;;) {
       const step = await python.next();

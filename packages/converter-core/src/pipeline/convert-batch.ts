@@ -137,7 +137,8 @@ async function jobConvertOptions(options: ConvertBatchOptions, job: BatchJob, na
   return {
     ...options.defaults,
     ...overrides,
-    ...(outputDirectory === undefined ? {} : { outputDirectory, overwrite }),
+    outputDirectory,
+    overwrite,
     pythonWorkers: workers,
     signal,
   };

@@ -35,7 +35,7 @@ export function conversionCacheOptions(options: ConvertOptions): Record<string, 
     adapterOptions: options.adapterOptions,
     validate: options.validate ?? true,
     tolerances: options.tolerances,
-    ...(options.staticShapes === undefined ? {} : { staticShapes: options.staticShapes }),
+    staticShapes: options.staticShapes,
     variants: (options.variants ?? []).map((stage) => ({
       name: stage.name,
       phase: stage.phase,
@@ -161,16 +161,16 @@ export async function* convertIter(options: ConvertOptions): AsyncGenerator<Prog
       detection,
       outputDirectory: onnxDirectory,
       workDirectory,
-      ...(options.task === undefined ? {} : { task: options.task }),
-      ...(options.opset === undefined ? {} : { opset: options.opset }),
-      ...(options.inputSpec === undefined ? {} : { inputSpec: options.inputSpec }),
+      task: options.task,
+      opset: options.opset,
+      inputSpec: options.inputSpec,
       trustRemoteCode: options.trustRemoteCode ?? false,
-      ...(options.adapterOptions === undefined ? {} : { adapterOptions: options.adapterOptions }),
-      ...(options.python === undefined ? {} : { python: options.python }),
+      adapterOptions: options.adapterOptions,
+      python: options.python,
       referenceCaseCount: (options.validate ?? true) ? 2 : 0,
-      ...(options.staticShapes === undefined ? {} : { staticShapes: options.staticShapes }),
-      ...(options.pythonWorkers === undefined ? {} : { pythonWorkers: options.pythonWorkers }),
-      ...(signal === undefined ? {} : { signal }),
+      staticShapes: options.staticShapes,
+      pythonWorkers: options.pythonWorkers,
+      signal,
     };
     const exported = yield* runPhase(phases, 'export', adapter.name, () => adapter.export(request), (result) => result.peakRssBytes);
     throwIfCancelled(signal);
@@ -180,7 +180,7 @@ export async function* convertIter(options: ConvertOptions): AsyncGenerator<Prog
         ? exported
         : yield* runPhase(phases, 'export', 'static shapes', async function* () {
             yield* [];
-            return applyStaticShapes(exported, staticShapes, { validate: options.validate ?? true, ...(signal === undefined ? {} : { signal }) });
+            return applyStaticShapes(exported, staticShapes, { validate: options.validate ?? true, signal });
           });
 
     const written = yield* completeConversion({

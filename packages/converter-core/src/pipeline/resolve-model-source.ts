@@ -48,7 +48,7 @@ export async function* resolveModelSource(
 
 /** Pulls through a manager; byte progress becomes `download` events when `reportDownload` (registries, not local hashing). */
 async function* pullWithProgress(manager: ModelManager, id: string, revision: string | undefined, signal: AbortSignal | undefined, reportDownload: boolean) {
-  const pull = manager.pullModelIter(id, { ...(revision === undefined ? {} : { revision }), ...(signal === undefined ? {} : { signal }) });
+  const pull = manager.pullModelIter(id, { revision, signal });
   let downloading = false;
   const started = performance.now();
   try {

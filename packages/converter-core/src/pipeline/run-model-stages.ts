@@ -113,8 +113,8 @@ export async function* runModelStages(context: ModelStagesContext): AsyncGenerat
         modelPath: file.path,
         cases,
         throwOnFailure: false,
-        ...(context.tolerances === undefined ? {} : { tolerances: context.tolerances }),
-        ...(signal === undefined ? {} : { signal }),
+        tolerances: context.tolerances,
+        signal,
       }),
     );
     if (!recordValidation(result, buildDirectory, relative, 'fp32', report)) return result;
@@ -143,7 +143,7 @@ export async function* runModelStages(context: ModelStagesContext): AsyncGenerat
         if (!ConversionError.hasCode(error, 'VALIDATION_FAILED')) throw error;
         const node = typeof error.details.node === 'string' ? error.details.node : undefined;
         const report = error.details.report as ValidationReport | undefined;
-        failure = { reason: error.message, ...(node === undefined ? {} : { node }), ...(report === undefined ? {} : { report }) };
+        failure = { reason: error.message, node, report };
       }
       if (failure === undefined) {
         outputsByStage.set(`${stage.name}\0${file.name}`, outputPath);
@@ -189,7 +189,7 @@ async function* runVariantFile(
   const { stage, file, inputPath, outputPath, relative } = target;
   const { buildDirectory, phases, signal } = context;
   const variantResult = yield* runPhase(phases, stage.phase, `${stage.name}: ${relative}`, () =>
-    stage.run({ modelPath: inputPath, outputPath, workDirectory: context.workDirectory, ...(signal === undefined ? {} : { signal }) }),
+    stage.run({ modelPath: inputPath, outputPath, workDirectory: context.workDirectory, signal }),
   );
   await assertExportedFile({ ...file, path: outputPath }, path.join(buildDirectory, 'onnx'));
   result.models.set(relative, { variant: stage.name, modelName: file.name, ...(await inspectModelInterface(outputPath, file)) });
@@ -206,10 +206,10 @@ async function* runVariantFile(
       referenceModelPath: file.path,
       candidateModelPath: outputPath,
       throwOnFailure: false,
-      ...(stage.tolerances === undefined && context.tolerances === undefined ? {} : { tolerances: stage.tolerances ?? context.tolerances }),
-      ...(context.vocabSize === undefined ? {} : { vocabSize: context.vocabSize }),
-      ...(context.dims === undefined ? {} : { dims: context.dims }),
-      ...(signal === undefined ? {} : { signal }),
+      tolerances: stage.tolerances ?? context.tolerances,
+      vocabSize: context.vocabSize,
+      dims: context.dims,
+      signal,
     }),
   );
   if (report.passed) {
@@ -218,5 +218,5 @@ async function* runVariantFile(
   }
   const node = report.cases.find((entry) => entry.failedNode !== undefined)?.failedNode;
   const reason = `Validation of ${relative} against ${relativeTo(buildDirectory, file.path)} failed: ${describeValidationFailures(report)}`;
-  return { reason, ...(node === undefined ? {} : { node }), report };
+  return { reason, node, report };
 }

@@ -52,7 +52,7 @@ export async function collectArtifacts(
   const artifacts: ArtifactRecord[] = [];
   for (const relative of await listFiles(outputDirectory)) {
     throwIfCancelled(signal);
-    const { sha256, size } = await computeFileSha256(path.join(outputDirectory, ...relative.split('/')), signal === undefined ? {} : { signal });
+    const { sha256, size } = await computeFileSha256(path.join(outputDirectory, ...relative.split('/')), { signal });
     const model = models.get(relative);
     const kind: ArtifactRecord['kind'] =
       model !== undefined ? 'model' : relative.startsWith('onnx/') ? 'external-data' : relative === GPUX_CONFIG_FILE ? 'metadata' : 'config';

@@ -113,7 +113,7 @@ export class PythonWorker {
     let finished = false;
     try {
       if (this.exit === undefined) {
-        const message = { type: 'request', id: active.id, request: options.request ?? null, env: options.env ?? {}, ...(options.cwd === undefined ? {} : { cwd: options.cwd }) };
+        const message = { type: 'request', id: active.id, request: options.request ?? null, env: options.env ?? {}, cwd: options.cwd };
         this.child.write(`${JSON.stringify(message)}\n`);
         if (options.timeoutMs !== undefined) timeoutTimer = setTimeout(stopFor('timeout'), options.timeoutMs);
         options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -127,8 +127,8 @@ export class PythonWorker {
         pythonExecutable: this.pythonExecutable,
         scriptPath: this.scriptPath,
         stderrTail: active.stderr.toString(),
-        ...(options.requirementSetName === undefined ? {} : { requirementSetName: options.requirementSetName }),
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        requirementSetName: options.requirementSetName,
+        timeoutMs: options.timeoutMs,
       };
       const peakRssBytes = reportedPeakRss(outcome) ?? sampler.peakRssBytes;
       if (peakRssBytes !== undefined) context.peakRssBytes = peakRssBytes;

@@ -29,12 +29,7 @@ export async function readSourceConfigs(directory: string | undefined): Promise<
     readJsonObject(path.join(directory, 'preprocessor_config.json')),
     readFile(path.join(directory, 'tokenizer.json')).then(() => true, () => false),
   ]);
-  return {
-    ...(config === undefined ? {} : { config }),
-    ...(tokenizerConfig === undefined ? {} : { tokenizerConfig }),
-    ...(preprocessorConfig === undefined ? {} : { preprocessorConfig }),
-    hasTokenizerJson: tokenizerJson,
-  };
+  return { config, tokenizerConfig, preprocessorConfig, hasTokenizerJson: tokenizerJson };
 }
 
 /**
