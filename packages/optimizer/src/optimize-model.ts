@@ -93,10 +93,10 @@ export async function* optimizeModelIter(inputPath: string, outputPath: string, 
     const applied = await applyOptimizationLevel(model, {
       level,
       workDirectory,
-      ...(options.onnxRuntimeBasic === undefined ? {} : { onnxRuntimeBasic: options.onnxRuntimeBasic }),
-      ...(options.graph === undefined ? {} : { graph: options.graph }),
-      ...(options.float16 === undefined ? {} : { float16: options.float16 }),
-      ...(signal === undefined ? {} : { signal }),
+      onnxRuntimeBasic: options.onnxRuntimeBasic,
+      graph: options.graph,
+      float16: options.float16,
+      signal,
     });
     const optimized = applied.model;
     const result: OptimizeModelResult = {
@@ -115,7 +115,7 @@ export async function* optimizeModelIter(inputPath: string, outputPath: string, 
       result.notes.push(...result.target.applied, ...result.target.unfixable);
     }
     result.nodeCount.after = optimized.graph?.node.length ?? 0;
-    const saved = yield* saveOnnxModelIter(optimized, outputPath, { externalData, ...(signal === undefined ? {} : { signal }) });
+    const saved = yield* saveOnnxModelIter(optimized, outputPath, { externalData, signal });
     result.bytes = saved.bytes + saved.externalDataBytes;
     if (saved.externalDataPath !== undefined) result.externalDataPath = saved.externalDataPath;
     if (options.validate ?? true) {
@@ -124,7 +124,7 @@ export async function* optimizeModelIter(inputPath: string, outputPath: string, 
           referenceModelPath: inputPath,
           candidateModelPath: outputPath,
           tolerances: options.tolerances ?? levelTolerances(level),
-          ...(signal === undefined ? {} : { signal }),
+          signal,
         });
       } catch (error) {
         await removeOutput(outputPath, saved.externalDataPath);

@@ -62,7 +62,7 @@ export async function* convertModelToFloat16Iter(inputPath: string, outputPath: 
   throwIfCancelled();
   const report = convertToFloat16(model, conversion);
   notes.push(`${report.nodesInFloat16} node(s) in float16, ${report.initializersConverted} initializer(s) converted, ${report.castsInserted} Cast(s) inserted and ${report.castsRemoved} redundant Cast(s) removed.`, ...report.notes);
-  const saved = yield* saveOnnxModelIter(model, outputPath, { externalData: saveMode, ...(signal === undefined ? {} : { signal }) });
+  const saved = yield* saveOnnxModelIter(model, outputPath, { externalData: saveMode, signal });
   yield { type: 'phase-end', phase: 'quantize', label: 'fp16', durationMs: Date.now() - started };
   return {
     outputPath: saved.path,

@@ -100,7 +100,7 @@ export function applyTransformerFusions(model: ModelProto, options: TransformerF
     foldShapeComputations(graph, Number(opsetVersion));
     cleanUp();
   }
-  const attention = fuseAttention(graph, { opsetVersion: Number(opsetVersion), ...pick(options) });
+  const attention = fuseAttention(graph, { opsetVersion: Number(opsetVersion), numHeads: options.numHeads, hiddenSize: options.hiddenSize });
   add('Attention', attention.attention);
   add('MultiHeadAttention', attention.multiHeadAttention);
   cleanUp();
@@ -134,11 +134,4 @@ export function applyTransformerFusions(model: ModelProto, options: TransformerF
   else if (notFused > 0) notes.push(`${notFused} of ${attention.layers.length} attention blocks were not fused; see layers[].reason.`);
   notes.push(`Graph went from ${nodesBefore} to ${model.graph.node.length} nodes.`);
   return { fused, layers: attention.layers, notes };
-}
-
-function pick(options: TransformerFusionOptions): { numHeads?: number; hiddenSize?: number } {
-  return {
-    ...(options.numHeads === undefined ? {} : { numHeads: options.numHeads }),
-    ...(options.hiddenSize === undefined ? {} : { hiddenSize: options.hiddenSize }),
-  };
 }

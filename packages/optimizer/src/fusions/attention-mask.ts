@@ -58,7 +58,7 @@ export function analyzeMask(graph: FusionGraph, name: string): MaskSource | stri
   } else if (!causal) {
     return 'the mask is neither read from an input nor causal';
   }
-  return { ...(paddingInput === undefined ? {} : { paddingInput }), causal };
+  return { paddingInput, causal };
 }
 
 function isRangeComparison(graph: FusionGraph, node: NodeProto): boolean {

@@ -162,9 +162,9 @@ export function matchProjection(graph: FusionGraph, name: string): Projection | 
   if (matmul === undefined) return 'no MatMul projection before the head split';
   const weight = graph.constant(matmul.input[1]);
   if (weight === undefined || weight.dims.length !== 2) {
-    return { input: matmul.input[0] ?? '', output: name, ...(bias === undefined ? {} : { bias }) };
+    return { input: matmul.input[0] ?? '', output: name, bias };
   }
-  return { input: matmul.input[0] ?? '', weight: matmul.input[1] ?? '', output: name, ...(bias === undefined ? {} : { bias }) };
+  return { input: matmul.input[0] ?? '', weight: matmul.input[1] ?? '', output: name, bias };
 }
 
 function isVector(graph: FusionGraph, name: string | undefined): boolean {
@@ -194,14 +194,14 @@ function matchPackedProjection(graph: FusionGraph, split: NodeProto, name: strin
       return 'the packed QKV weights are not constants';
     }
     const input = flatten === undefined ? (gemm.input[0] ?? '') : (flatten.input[0] ?? '');
-    return { input, output: name, packed: { weight, splitIndex, split, ...(bias === undefined ? {} : { bias }) } };
+    return { input, output: name, packed: { weight, splitIndex, split, bias } };
   }
   const single = matchProjection(graph, source);
   if (typeof single === 'string' || single.weight === undefined) return 'the packed QKV projection is not MatMul + bias with constant weights';
   return {
     input: single.input,
     output: name,
-    packed: { weight: single.weight, splitIndex, split, ...(single.bias === undefined ? {} : { bias: single.bias }) },
+    packed: { weight: single.weight, splitIndex, split, bias: single.bias },
   };
 }
 

@@ -183,7 +183,7 @@ export class FusionGraph {
 
   private fromTensor(tensor: TensorProto): ConstantValue | undefined {
     if (tensorElementCount(tensor) > 1 << 26) return undefined;
-    const data = tensorToTypedArray(tensor, this.modelDirectory === undefined ? {} : { baseDirectory: this.modelDirectory });
+    const data = tensorToTypedArray(tensor, { baseDirectory: this.modelDirectory });
     let values: ConstantValue['values'];
     if (data instanceof Float32Array || data instanceof Float64Array) values = data;
     else if (data instanceof BigInt64Array || data instanceof BigUint64Array) values = Array.from(data, (value) => Number(value));

@@ -122,8 +122,8 @@ export function matchAttention(graph: FusionGraph, softmax: NodeProto, opsetVers
     value,
     scale: stripped.scale * query.scale * key.scale,
     merge,
-    ...(mergePieces === undefined ? {} : { mergeRank: mergePieces.length }),
-    ...(mask === undefined ? {} : { mask }),
+    mergeRank: mergePieces?.length,
+    mask,
     internals,
   };
 }

@@ -51,7 +51,7 @@ export function isBigIntValues(values: TensorTypedArray): values is BigInt64Arra
 export function constantFromTensor(tensor: TensorProto, baseDirectory?: string): ConstantTensor | undefined {
   const dataType = tensor.dataType ?? 0;
   if (!isFoldableType(dataType)) return undefined;
-  const values = tensorToTypedArray(tensor, baseDirectory === undefined ? {} : { baseDirectory });
+  const values = tensorToTypedArray(tensor, { baseDirectory });
   return { dataType, dims: tensor.dims.map(Number), values };
 }
 

@@ -53,7 +53,7 @@ export function applyQuantization(model: ModelProto, plan: QuantizationPlan, bas
     reduceRange: plan.reduceRange,
     opset,
     notes,
-    ...(plan.activationRanges === undefined ? {} : { activationRanges: plan.activationRanges }),
+    activationRanges: plan.activationRanges,
   };
   nodes.forEach((node, index) => {
     const name = nodeIdentifier(node, index);

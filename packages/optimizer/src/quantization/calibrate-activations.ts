@@ -46,7 +46,7 @@ export async function calibrateActivations(modelPath: string, tensorNames: reado
   const existing = new Set(graph.output.map((value) => value.name ?? ''));
   for (const name of tensorNames) if (!existing.has(name)) graph.output.push(makeValueInfo(name, 'float32'));
   const copyPath = path.join(options.workDirectory, 'calibration-copy.onnx');
-  await saveOnnxModel(model, copyPath, { externalData: 'auto', ...(options.signal === undefined ? {} : { signal: options.signal }) });
+  await saveOnnxModel(model, copyPath, { externalData: 'auto', signal: options.signal });
   const session = await openSession(copyPath);
   const ranges = new Map<string, ActivationRange>();
   try {

@@ -56,11 +56,11 @@ export function createQuantizationStage(mode: QuantizationMode, options: Quantiz
     phase: 'quantize',
     fileSuffix: suffix,
     tolerances: tolerances ?? QUANTIZATION_TOLERANCES[mode],
-    ...(inputFrom === undefined ? {} : { inputFrom }),
+    inputFrom,
     options: recorded,
     async *run({ modelPath, outputPath, workDirectory, signal }): AsyncGenerator<ProgressEvent, VariantResult, void> {
       const vocabSize = quantizeOptions.vocabSize ?? (await findVocabSize(modelPath));
-      const result = yield* quantizeModelIter(modelPath, outputPath, { ...quantizeOptions, mode, workDirectory, ...(vocabSize === undefined ? {} : { vocabSize }), ...(signal === undefined ? {} : { signal }) });
+      const result = yield* quantizeModelIter(modelPath, outputPath, { ...quantizeOptions, mode, workDirectory, vocabSize, signal });
       return {
         notes: result.notes,
         details: {

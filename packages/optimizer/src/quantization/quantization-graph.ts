@@ -86,7 +86,7 @@ export class QuantizationGraph {
 
   /** Reads a float32 initializer's values (from disk for external data; the caller drops them). */
   readFloat(tensor: TensorProto): Float32Array {
-    return tensorToTypedArray(tensor, this.baseDirectory === undefined ? {} : { baseDirectory: this.baseDirectory }) as Float32Array;
+    return tensorToTypedArray(tensor, { baseDirectory: this.baseDirectory }) as Float32Array;
   }
 
   /** Adds an initializer under a fresh name derived from `base`; returns the name. */
@@ -100,11 +100,7 @@ export class QuantizationGraph {
 
   /** Appends a node (named uniquely from `base`) to the output list. */
   node(opType: string, inputs: string[], outputs: string[], base: string, attributes?: NodeAttributes, domain?: string): NodeProto {
-    const node = makeNode(opType, inputs, outputs, {
-      name: this.uniqueName(base),
-      ...(attributes === undefined ? {} : { attributes }),
-      ...(domain === undefined ? {} : { domain }),
-    });
+    const node = makeNode(opType, inputs, outputs, { name: this.uniqueName(base), attributes, domain });
     this.output.push(node);
     return node;
   }

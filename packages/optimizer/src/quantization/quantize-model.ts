@@ -85,7 +85,7 @@ export async function* quantizeModelIter(inputPath: string, outputPath: string, 
     if ((options.onAlreadyQuantized ?? 'error') === 'error') {
       throw new ConversionError('UNSUPPORTED_FORMAT', `${inputPath} is already quantized (${found}); quantizing it again would stack errors. Quantize the fp32 model instead, or pass onAlreadyQuantized: 'copy'.`, { details: { ...evidence } });
     }
-    await saveOnnxModel(model, outputPath, { externalData: options.externalData ?? 'auto', ...(signal === undefined ? {} : { signal }) });
+    await saveOnnxModel(model, outputPath, { externalData: options.externalData ?? 'auto', signal });
     const note = `The input is already quantized (${found}); it was copied unchanged.`;
     yield { type: 'message', phase: 'quantize', level: 'warning', message: note };
     yield { type: 'phase-end', phase: 'quantize', label: options.mode, durationMs: Date.now() - started };
@@ -99,7 +99,7 @@ export async function* quantizeModelIter(inputPath: string, outputPath: string, 
     const validate = options.validate !== false || options.accuracyBudget !== undefined;
     const needsInputs = validate || options.mode === 'static-int8';
     const inputs = needsInputs ? await readModelInputs(inputPath) : [];
-    const feedOptions = { ...(options.dims === undefined ? {} : { dims: options.dims }), ...(options.vocabSize === undefined ? {} : { vocabSize: options.vocabSize }) };
+    const feedOptions = { dims: options.dims, vocabSize: options.vocabSize };
     if (options.mode === 'static-int8') {
       const graph = new QuantizationGraph(model);
       const { selected } = selectQuantizableNodes(graph, graph.graph.node, plan.selection);
@@ -111,9 +111,9 @@ export async function* quantizeModelIter(inputPath: string, outputPath: string, 
       plan.activationRanges = await calibrateActivations(inputPath, activations, samples, {
         method: calibration.method ?? 'minmax',
         workDirectory,
-        ...(calibration.percentile === undefined ? {} : { percentile: calibration.percentile }),
-        ...(calibration.bins === undefined ? {} : { bins: calibration.bins }),
-        ...(signal === undefined ? {} : { signal }),
+        percentile: calibration.percentile,
+        bins: calibration.bins,
+        signal,
       });
     }
     // The accuracy check runs on the inputs the pipeline validates a variant with (converter-core's
@@ -130,7 +130,7 @@ export async function* quantizeModelIter(inputPath: string, outputPath: string, 
       const selection = only === undefined ? plan.selection : { ...plan.selection, nodesToQuantize: only };
       const pass = applyQuantization(fresh, { ...plan, selection, keepInFloat: keep }, path.dirname(path.resolve(inputPath)));
       first ??= pass;
-      await saveOnnxModel(fresh, target, { externalData: options.externalData ?? 'auto', ...(signal === undefined ? {} : { signal }) });
+      await saveOnnxModel(fresh, target, { externalData: options.externalData ?? 'auto', signal });
       return { pass, ...(validate ? { accuracy: await measureVariantAccuracy(target, feeds, reference) } : {}) };
     };
     let result = await runPass(outputPath, new Set());

@@ -38,7 +38,7 @@ export function resolveQuantizationPlan(options: QuantizeModelOptions, weightTyp
     selection: {
       mode: options.mode,
       opTypes: new Set(opTypes),
-      ...(include === undefined ? {} : { nodesToQuantize: new Set(include) }),
+      nodesToQuantize: include === undefined ? undefined : new Set(include),
       nodesToExclude: new Set(stringList(options.nodesToExclude, 'nodesToExclude') ?? []),
       opTypesToExclude: new Set(stringList(options.opTypesToExclude, 'opTypesToExclude') ?? []),
       format: options.mode === 'static-int8' ? 'qdq' : (options.format ?? 'qoperator'),

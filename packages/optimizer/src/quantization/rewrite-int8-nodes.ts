@@ -51,7 +51,7 @@ export function quantizedInitializer(graph: QuantizationGraph, tensor: TensorPro
       values = transpose2d(values, dims[0]!, dims[1]!);
       dims = [dims[1]!, dims[0]!];
     }
-    const weight = quantizeWeight(values, dims, { type: settings.weightType, ...(axis === undefined ? {} : { axis }), reduceRange: settings.reduceRange, ...(symmetric === undefined ? {} : { symmetric }) });
+    const weight = quantizeWeight(values, dims, { type: settings.weightType, axis, reduceRange: settings.reduceRange, symmetric });
     const type = settings.weightType === 'int8' ? DataType.INT8 : DataType.UINT8;
     const name = graph.addInitializer(`${tensorName}${transpose ? '_transposed' : ''}_quantized`, type, dims, weight.values);
     return { name, weight, dims };

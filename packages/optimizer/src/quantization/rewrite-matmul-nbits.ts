@@ -67,7 +67,7 @@ export function packMatMulNBitsWeight(values: Float32Array, rows: number, column
       }
     }
   }
-  return { packed, scales, ...(zeroPoints === undefined ? {} : { zeroPoints }), blockCount };
+  return { packed, scales, zeroPoints, blockCount };
 }
 
 function transpose2d(values: Float32Array, rows: number, columns: number): Float32Array {

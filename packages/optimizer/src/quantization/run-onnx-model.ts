@@ -73,7 +73,7 @@ export async function runFeeds(session: InferenceSession, feeds: QuantizationFee
  * standard-normal.
  */
 export function generateFeeds(inputs: readonly ModelInputSpec[], options: { seed?: number; dims?: Record<string, number>; vocabSize?: number } = {}): QuantizationFeeds {
-  return generateInputs(inputs, { seed: options.seed ?? 0, dims: { ...defaultDims(inputs), ...options.dims }, ...(options.vocabSize === undefined ? {} : { vocabSize: options.vocabSize }) });
+  return generateInputs(inputs, { seed: options.seed ?? 0, dims: { ...defaultDims(inputs), ...options.dims }, vocabSize: options.vocabSize });
 }
 
 /**

@@ -40,10 +40,10 @@ export function createFloat16Stage(options: Float16StageOptions = {}): ModelVari
     phase: 'quantize',
     fileSuffix: '_fp16',
     tolerances,
-    ...(inputFrom === undefined ? {} : { inputFrom }),
+    inputFrom,
     options: settings,
     async *run({ modelPath, outputPath, signal }): AsyncGenerator<ProgressEvent, VariantResult, void> {
-      const result = yield* forwardEvents(convertModelToFloat16Iter(modelPath, outputPath, { ...conversion, optimizeGraphFirst, ...(signal === undefined ? {} : { signal }) }));
+      const result = yield* forwardEvents(convertModelToFloat16Iter(modelPath, outputPath, { ...conversion, optimizeGraphFirst, signal }));
       return { notes: result.notes, toolVersions: toolVersions(), details: { float16: result.report } };
     },
   };

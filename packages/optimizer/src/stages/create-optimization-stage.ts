@@ -54,12 +54,12 @@ export function createOptimizationStage(options: OptimizationStageOptions): Mode
           validate: options.validateInStage ?? false,
           tolerances,
           workDirectory,
-          ...(options.target === undefined ? {} : { target: options.target }),
-          ...(options.onnxRuntimeBasic === undefined ? {} : { onnxRuntimeBasic: options.onnxRuntimeBasic }),
-          ...(options.graph === undefined ? {} : { graph: options.graph }),
-          ...(options.float16 === undefined ? {} : { float16: options.float16 }),
-          ...(options.externalData === undefined ? {} : { externalData: options.externalData }),
-          ...(signal === undefined ? {} : { signal }),
+          target: options.target,
+          onnxRuntimeBasic: options.onnxRuntimeBasic,
+          graph: options.graph,
+          float16: options.float16,
+          externalData: options.externalData,
+          signal,
         }),
       );
       const details: Record<string, unknown> = { level, nodeCount: result.nodeCount, passTotals: result.passTotals };
