@@ -18,8 +18,8 @@ export function createModelManagers(options: HubCliOptions): ModelManager[] {
   return [
     new LocalModelManager(),
     new HuggingFaceManager({
-      ...(options.hubUrl === undefined ? {} : { hubUrl: options.hubUrl }),
-      ...(options.token === undefined ? {} : { accessToken: options.token }),
+      hubUrl: options.hubUrl,
+      accessToken: options.token,
       ...(options.offline === true ? { offline: true } : {}),
       trustRemoteCode: options.trustRemoteCode === true,
     }),

@@ -65,7 +65,7 @@ function parseEntryWords(words: string[], where: string): BatchManifestEntry {
   const options: ModelConversionCliOptions = { ...rest };
   // commander's --no-validate default is true: keep only an explicit "off".
   if (validate === false) options.validate = false;
-  return { source: command.args[0] as string, ...(name === undefined ? {} : { name }), options };
+  return { source: command.args[0] as string, name, options };
 }
 
 /** The words a manifest's option object stands for (`{ quantize: ['int8'], validate: false }` -> `--quantize int8 --no-validate`). */

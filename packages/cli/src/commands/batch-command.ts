@@ -56,7 +56,7 @@ export function sharedConvertDefaults(options: Pick<BatchCliOptions, 'cacheDir' 
   return {
     adapters: createAdapters(),
     modelManagers: createModelManagers(options),
-    cache: new ConversionCache(options.cacheDir === undefined ? {} : { directory: options.cacheDir }),
+    cache: new ConversionCache({ directory: options.cacheDir }),
     force: options.force === true,
     ...(options.python === undefined ? {} : { python: { pythonExecutable: options.python } }),
   };
@@ -65,8 +65,8 @@ export function sharedConvertDefaults(options: Pick<BatchCliOptions, 'cacheDir' 
 /** Pool options from `--worker-max-requests` / `--worker-max-rss`. */
 export function workerPoolOptions(options: Pick<BatchCliOptions, 'workerMaxRequests' | 'workerMaxRss'>): { maxRequestsPerWorker?: number; maxWorkerRssBytes?: number } {
   return {
-    ...(options.workerMaxRequests === undefined ? {} : { maxRequestsPerWorker: options.workerMaxRequests }),
-    ...(options.workerMaxRss === undefined ? {} : { maxWorkerRssBytes: options.workerMaxRss * 1024 * 1024 }),
+    maxRequestsPerWorker: options.workerMaxRequests,
+    maxWorkerRssBytes: options.workerMaxRss === undefined ? undefined : options.workerMaxRss * 1024 * 1024,
   };
 }
 
@@ -100,13 +100,13 @@ export function registerBatchCommand(program: Command): void {
       const shared = sharedConvertDefaults(options);
       const jobs: BatchJob[] = manifest.entries.map((entry) => ({
         source: entry.source,
-        ...(entry.name === undefined ? {} : { name: entry.name }),
+        name: entry.name,
         ...modelConversionOptions(mergeJobOptions(defaults, entry.options)),
       }));
       const batch = convertBatchIter({
         jobs,
         defaults: shared,
-        ...(options.output === undefined ? {} : { outputRoot: path.resolve(options.output) }),
+        outputRoot: options.output === undefined ? undefined : path.resolve(options.output),
         concurrency: options.concurrency,
         workers: { maxWorkers: options.concurrency, ...workerPoolOptions(options) },
         signal,

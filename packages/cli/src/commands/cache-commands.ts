@@ -43,7 +43,7 @@ export function registerCacheCommands(program: Command): void {
     .option('--json', 'print one JSON object with every conversion')
     .action(async (options: CacheCliOptions) => {
       await runCommand(undefined, Boolean(options.json), async () => {
-        const cache = new ConversionCache(options.cacheDir === undefined ? {} : { directory: options.cacheDir });
+        const cache = new ConversionCache({ directory: options.cacheDir });
         const conversions = (await cache.listConversions()).map(describe);
         if (options.json) {
           writeJsonResult({ cacheDirectory: cache.directory, conversions });
@@ -68,7 +68,7 @@ export function registerCacheCommands(program: Command): void {
     .action(async (targets: string[], options: CacheCliOptions & { all?: boolean }) => {
       await runCommand(undefined, Boolean(options.json), async () => {
         if (targets.length === 0 && options.all !== true) throw new TypeError('Name what to remove (see `gpux-convert list`), or pass --all.');
-        const cache = new ConversionCache(options.cacheDir === undefined ? {} : { directory: options.cacheDir });
+        const cache = new ConversionCache({ directory: options.cacheDir });
         const conversions = await cache.listConversions();
         const removed: string[] = [];
         const unmatched: string[] = [];

@@ -49,7 +49,7 @@ export function registerConvertCommand(program: Command): void {
       const json = Boolean(options.json);
       const renderer = new ProgressRenderer(ProgressRenderer.chooseMode(json));
       await runCommand(renderer, json, async ({ signal }) => {
-        const cache = new ConversionCache(options.cacheDir === undefined ? {} : { directory: options.cacheDir });
+        const cache = new ConversionCache({ directory: options.cacheDir });
         const outputDirectory = options.output === undefined ? undefined : path.resolve(options.output);
         const overwrite = options.overwrite === true || (outputDirectory !== undefined && (await holdsConversionOutput(outputDirectory)));
         const convertOptions: ConvertOptions = {
@@ -57,7 +57,8 @@ export function registerConvertCommand(program: Command): void {
           adapters: createAdapters(),
           modelManagers: createModelManagers(options),
           ...modelConversionOptions(options),
-          ...(outputDirectory === undefined ? {} : { outputDirectory, overwrite }),
+          outputDirectory,
+          overwrite,
           ...(options.python === undefined ? {} : { python: { pythonExecutable: options.python } }),
           cache,
           force: options.force === true,
@@ -82,7 +83,7 @@ export function registerConvertCommand(program: Command): void {
             modelPath: result.modelPath,
             reportPath: result.reportPath,
             gpuxConfigPath: result.gpuxConfigPath,
-            ...(result.cacheDirectory === undefined ? {} : { cacheDirectory: result.cacheDirectory }),
+            cacheDirectory: result.cacheDirectory,
             summary,
             report: result.report,
           });

@@ -65,9 +65,9 @@ export function registerPullCommand(program: Command): void {
         const snapshot = await drainWithRenderer(
           pullEvents(
             manager.pullModelIter(id, {
-              ...(options.revision === undefined ? {} : { revision: options.revision }),
-              ...(options.include === undefined ? {} : { include: options.include }),
-              ...(options.exclude === undefined ? {} : { exclude: options.exclude }),
+              revision: options.revision,
+              include: options.include,
+              exclude: options.exclude,
               signal,
             }),
           ),

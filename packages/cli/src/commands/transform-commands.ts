@@ -38,7 +38,7 @@ async function writeStaticInput(input: string, dims: Record<string, number>, wor
   }
   const target = path.join(workDirectory, 'static', path.basename(input));
   const dataFile = inspection.externalDataFiles[0];
-  await saveOnnxModel(model, target, { externalData: dataFile !== undefined, ...(dataFile === undefined ? {} : { externalDataFileName: path.basename(dataFile) }), signal });
+  await saveOnnxModel(model, target, { externalData: dataFile !== undefined, externalDataFileName: dataFile === undefined ? undefined : path.basename(dataFile), signal });
   const left = fixed.remainingInputDims.length === 0 ? 'every input dim is static' : `still dynamic: ${fixed.remainingInputDims.join(', ')}`;
   return { path: target, note: `static shapes ${Object.entries(dims).map(([name, value]) => `${name}=${value}`).join(', ')} fixed in the graph (${left})` };
 }
@@ -69,8 +69,8 @@ async function runStageOnFile(createStage: () => ModelVariantStage, modelPath: s
             compareOnnxModelsIter({
               referenceModelPath: stageInput,
               candidateModelPath: outputPath,
-              ...(stage.tolerances === undefined ? {} : { tolerances: stage.tolerances }),
-              ...(vocabSize === undefined ? {} : { vocabSize }),
+              tolerances: stage.tolerances,
+              vocabSize,
               throwOnFailure: false,
               signal,
             }),
@@ -81,7 +81,7 @@ async function runStageOnFile(createStage: () => ModelVariantStage, modelPath: s
       const sizes = { inputBytes: await totalSize(input), outputBytes: await totalSize(outputPath) };
       if (validation !== undefined && !validation.passed) exitCode = EXIT_CODES.validationFailed;
       if (json) {
-        writeJsonResult({ stage: stage.name, outputPath, ...sizes, notes: result.notes, ...(result.details === undefined ? {} : { details: result.details }), ...(validation === undefined ? {} : { validation }) });
+        writeJsonResult({ stage: stage.name, outputPath, ...sizes, notes: result.notes, details: result.details, validation });
         return exitCode;
       }
       const lines = [`${stage.name}: ${outputPath}`, `size: ${formatBytes(sizes.inputBytes)} -> ${formatBytes(sizes.outputBytes)}`, ...result.notes.map((note) => `  ${note}`)];
@@ -122,6 +122,6 @@ export function registerTransformCommands(program: Command): void {
     .option('--json', 'one JSON event per line on stdout, the result object last')
     .option('--min-cosine <n>', 'accuracy budget: least cosine similarity to the input (default 0.99, q4 0.98); lower keeps fewer nodes in fp32', parseCosineSimilarity)
     .action(async (modelPath: string, options: TransformCliOptions & { mode: PrecisionVariant; minCosine?: number }) => {
-      await runStageOnFile(() => createQuantizationStage(options.mode, undefined, options.minCosine === undefined ? {} : { minCosineSimilarity: options.minCosine }), modelPath, options);
+      await runStageOnFile(() => createQuantizationStage(options.mode, undefined, { minCosineSimilarity: options.minCosine }), modelPath, options);
     });
 }

@@ -47,14 +47,10 @@ export function registerValidateCommand(program: Command): void {
       const json = Boolean(options.json);
       const renderer = new ProgressRenderer(ProgressRenderer.chooseMode(json));
       await runCommand(renderer, json, async ({ signal }) => {
-        const tolerances: ValidationTolerances = {
-          ...(options.atol === undefined ? {} : { atol: options.atol }),
-          ...(options.rtol === undefined ? {} : { rtol: options.rtol }),
-          ...(options.minCosine === undefined ? {} : { minCosineSimilarity: options.minCosine }),
-        };
+        const tolerances: ValidationTolerances = { atol: options.atol, rtol: options.rtol, minCosineSimilarity: options.minCosine };
         let report: ValidationReport;
         if (options.source !== undefined) {
-          report = await validateAgainstSource({ modelPath, source: options.source, tolerances, renderer, signal, ...(options.python === undefined ? {} : { pythonExecutable: options.python }) });
+          report = await validateAgainstSource({ modelPath, source: options.source, tolerances, renderer, signal, pythonExecutable: options.python });
         } else {
           const reference = options.against ?? (await siblingExport(modelPath));
           if (reference === undefined) {
@@ -62,7 +58,7 @@ export function registerValidateCommand(program: Command): void {
           }
           const vocabSize = options.vocabSize ?? (await findVocabSize(modelPath));
           report = await drainWithRenderer(
-            compareOnnxModelsIter({ referenceModelPath: reference, candidateModelPath: modelPath, tolerances, throwOnFailure: false, ...(vocabSize === undefined ? {} : { vocabSize }), signal }),
+            compareOnnxModelsIter({ referenceModelPath: reference, candidateModelPath: modelPath, tolerances, throwOnFailure: false, vocabSize, signal }),
             renderer,
           );
         }

@@ -30,12 +30,11 @@ export interface QuantizationStageChoices {
  * optimizer's stage finds for its input model.
  */
 export function createQuantizationStage(mode: PrecisionVariant, inputFrom?: string, choices: QuantizationStageChoices = {}): ModelVariantStage {
-  const options = inputFrom === undefined ? {} : { inputFrom };
-  if (mode === 'fp16') return createFloat16Stage(options);
+  if (mode === 'fp16') return createFloat16Stage({ inputFrom });
   const { minCosineSimilarity } = choices;
   const accuracyBudget = { minCosineSimilarity: minCosineSimilarity ?? QUANTIZATION_TOLERANCES[mode].minCosineSimilarity ?? 0.99 };
   const tolerances = minCosineSimilarity === undefined ? undefined : { ...QUANTIZATION_TOLERANCES[mode], minCosineSimilarity };
-  return createQuantizerStage(mode, { ...options, accuracyBudget, ...(tolerances === undefined ? {} : { tolerances }) });
+  return createQuantizerStage(mode, { inputFrom, accuracyBudget, tolerances });
 }
 
 /**

@@ -83,7 +83,7 @@ async function copyOnnxFile(sourcePath: string, target: string, signal: AbortSig
   const model = await loadOnnxModel(sourcePath);
   const inspection = await inspectOnnxModel(model, { path: sourcePath });
   if (inspection.externalDataFiles.length === 0) await copyFile(sourcePath, target);
-  else await saveOnnxModel(model, target, { externalData: true, externalDataFileName: `${path.basename(target)}_data`, ...(signal === undefined ? {} : { signal }) });
+  else await saveOnnxModel(model, target, { externalData: true, externalDataFileName: `${path.basename(target)}_data`, signal });
   return inspection;
 }
 

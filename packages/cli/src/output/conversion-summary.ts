@@ -72,17 +72,13 @@ export async function summarizeConversion(
       status: validation?.status ?? 'skipped',
       against: model.variant === 'fp32' ? 'source' : 'fp32',
       ...worst(validation?.report),
-      ...(validation?.reason === undefined ? {} : { reason: validation.reason }),
+      reason: validation?.reason,
     };
     const summary: ModelSummary = { path: model.path, variant: model.variant, modelName: model.modelName, bytes, accuracy };
     if (options.measure !== false) {
       const timed = options.onModel?.(model.path);
       try {
-        summary.latency = await measureLatency(path.join(directory, ...model.path.split('/')), {
-          ...(options.runs === undefined ? {} : { runs: options.runs }),
-          ...(vocabSize === undefined ? {} : { vocabSize }),
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-        });
+        summary.latency = await measureLatency(path.join(directory, ...model.path.split('/')), { runs: options.runs, vocabSize, signal: options.signal });
       } catch (error) {
         if (options.signal?.aborted === true) throw error;
         summary.latencyError = error instanceof Error ? error.message : String(error);

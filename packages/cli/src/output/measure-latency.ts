@@ -49,7 +49,7 @@ export async function measureLatency(modelPath: string, options: MeasureLatencyO
         if (role === 'batch' || role === 'sequence' || role === 'height' || role === 'width') dims[dim] = sizes[role];
       }
     }
-    const inputs = generateInputs(specs, { dims, ...(options.vocabSize === undefined ? {} : { vocabSize: options.vocabSize }) });
+    const inputs = generateInputs(specs, { dims, vocabSize: options.vocabSize });
     const feeds = Object.fromEntries(Object.entries(inputs).map(([name, tensor]) => [name, hostTensorToOrt(tensor)]));
     for (let run = 0; run < (options.warmupRuns ?? 2); run += 1) await session.run(feeds);
     const times: number[] = [];

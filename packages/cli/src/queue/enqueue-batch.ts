@@ -47,7 +47,7 @@ export async function enqueueBatch(input: EnqueueBatchInput): Promise<number> {
         source: entry.source,
         name: names[index] as string,
         options: mergeJobOptions(defaults, entry.options),
-        ...(outputRoot === undefined ? {} : { outputRoot }),
+        outputRoot,
         ...(options.force === true ? { force: true } : {}),
       };
       return { id: queueJobId(data), data };
@@ -160,8 +160,8 @@ function showProgress(renderer: BatchProgressRenderer, name: string, progress: Q
   last.set(name, key);
   const [phase, label] = progress.phase.split(':') as [string, string | undefined];
   const conversionPhase = phase as 'export';
-  if (previousPhase !== progress.phase) renderer.handle({ type: 'job-progress', job: name, event: { type: 'phase-start', phase: conversionPhase, ...(label === undefined ? {} : { label }) } });
-  if (typeof progress.percent === 'number') renderer.handle({ type: 'job-progress', job: name, event: { type: 'percent', phase: conversionPhase, percent: progress.percent, ...(progress.detail === undefined ? {} : { label: progress.detail }) } });
+  if (previousPhase !== progress.phase) renderer.handle({ type: 'job-progress', job: name, event: { type: 'phase-start', phase: conversionPhase, label } });
+  if (typeof progress.percent === 'number') renderer.handle({ type: 'job-progress', job: name, event: { type: 'percent', phase: conversionPhase, percent: progress.percent, label: progress.detail } });
   else if (typeof progress.detail === 'string') renderer.handle({ type: 'job-progress', job: name, event: { type: 'message', phase: conversionPhase, level: 'info', message: progress.detail } });
 }
 

@@ -42,7 +42,7 @@ export async function readmeBlocks(languages: readonly string[]): Promise<Readme
       const before = text.slice(0, match.index).split('\n');
       const previous = before.slice(0, -1).reverse().find((lineText) => lineText.trim() !== '') ?? '';
       const marker = /^<!--\s*example:\s*(.*?)\s*-->$/.exec(previous.trim())?.[1];
-      blocks.push({ readme: path.relative(repositoryRoot, readme), line: before.length, language, code: match[2] ?? '', ...(marker === undefined ? {} : { marker }) });
+      blocks.push({ readme: path.relative(repositoryRoot, readme), line: before.length, language, code: match[2] ?? '', marker });
     }
   }
   return blocks;
