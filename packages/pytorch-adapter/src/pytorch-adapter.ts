@@ -100,14 +100,14 @@ async function* exportWithPytorch(request: ExportRequest, options: PytorchAdapte
     signal: request.signal,
     phase: 'export',
     requirementSetName: pytorchRequirements.name,
-    ...(request.pythonWorkers === undefined ? {} : { workers: request.pythonWorkers }),
+    workers: request.pythonWorkers,
   });
   const { architecture, files, ...rest } = run.result;
   return {
     ...rest,
     files: await singleFiles(files, request),
     ...(typeof architecture === 'string' ? { architecture } : {}),
-    ...(run.peakRssBytes === undefined ? {} : { peakRssBytes: run.peakRssBytes }),
+    peakRssBytes: run.peakRssBytes,
   };
 }
 

@@ -16,6 +16,6 @@ import { loadOnnxModel, saveOnnxModel } from '@gpux/onnx';
  */
 export async function writeSingleFileModel(exportedPath: string, destination: string, signal?: AbortSignal): Promise<void> {
   const model = await loadOnnxModel(exportedPath);
-  await saveOnnxModel(model, destination, { externalData: false, ...(signal === undefined ? {} : { signal }) });
+  await saveOnnxModel(model, destination, { externalData: false, signal });
   await rm(path.dirname(exportedPath), { recursive: true, force: true });
 }
