@@ -107,7 +107,7 @@ async function* exportTensorflowModel(
       opset: request.opset ?? adapterOptions.opset,
       task: request.task,
       referenceCaseCount: request.referenceCaseCount ?? 2,
-      ...(request.staticShapes === undefined ? {} : { staticShapes: request.staticShapes }),
+      staticShapes: request.staticShapes,
       trustRemoteCode: request.trustRemoteCode ?? false,
       options: adapterOptions,
     },
@@ -115,7 +115,7 @@ async function* exportTensorflowModel(
     signal: request.signal,
     phase: 'export',
     requirementSetName: requirements.name,
-    ...(request.pythonWorkers === undefined ? {} : { workers: request.pythonWorkers }),
+    workers: request.pythonWorkers,
   });
   const { result, peakRssBytes } = yield* iterator;
   const { unsupportedOperators, ...exported } = result;

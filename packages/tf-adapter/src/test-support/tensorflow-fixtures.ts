@@ -60,7 +60,7 @@ export async function exportSource(
       workDirectory: path.join(root, `${name}-work`),
       adapterOptions: adapterOptions as Record<string, unknown>,
       trustRemoteCode: extra.trustRemoteCode,
-      ...(extra.pythonWorkers === undefined ? {} : { pythonWorkers: extra.pythonWorkers }),
+      pythonWorkers: extra.pythonWorkers,
     }),
     (event) => extra.events?.push(event),
   );
