@@ -81,5 +81,5 @@ export async function findTestPython(name: TestPythonName, options: FindTestPyth
   if (override !== undefined && override !== '') return override;
   const requirements: TestRequirementSet = { name: set.name, requirementsFile: set.requirementsFile };
   if (options.ensurePythonEnvironment === undefined) return findManagedEnvironment(requirements, set.overrideVariable);
-  return (await options.ensurePythonEnvironment(requirements, options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs })).pythonExecutable;
+  return (await options.ensurePythonEnvironment(requirements, { timeoutMs: options.timeoutMs })).pythonExecutable;
 }

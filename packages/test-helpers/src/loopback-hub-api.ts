@@ -42,7 +42,7 @@ export function modelInfoJson(repo: HubFixtureRepo, commit: HubFixtureCommit): R
     likes: repo.likes,
     lastModified: fixedDate,
     createdAt: fixedDate,
-    cardData: repo.license === undefined ? {} : { license: repo.license },
+    cardData: { license: repo.license },
     config,
     siblings: [...commit.files.keys()].sort().map((rfilename) => ({ rfilename })),
   };
