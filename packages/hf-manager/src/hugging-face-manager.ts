@@ -184,7 +184,7 @@ export class HuggingFaceManager implements ModelManager {
     if (this.offline) throw new RegistryError('OFFLINE_CACHE_MISS', 'Searching needs the hub, but offline mode (HF_HUB_OFFLINE=1 or the `offline` option) is on. Unset HF_HUB_OFFLINE to search.', { details: { query } });
     const results: ModelSearchResult[] = [];
     const hits = listModels({
-      search: { query, ...(options.task === undefined ? {} : { task: options.task as never }) },
+      search: { query, task: options.task as never },
       limit,
       hubUrl: this.hubUrl,
       fetch: createApiFetch(this.#settings, { endpoint: this.hubUrl }, options.signal, () => undefined),
