@@ -72,7 +72,9 @@ export function pickModelConversionOptions(options: object): ModelConversionCliO
 /**
  * The conversion options the per-model flags stand for: framework, task, opset, static shapes,
  * tolerances, validation and the variant stages of `--optimize`/`--quantize` (with `--min-cosine`'s
- * accuracy budget).
+ * accuracy budget). An unset option is left out rather than set to undefined: a batch spreads a
+ * job's fields over its defaults, where an undefined value would replace the default, and an
+ * empty `tolerances` object would change the conversion cache key.
  *
  * @example
  * ```ts
@@ -81,15 +83,15 @@ export function pickModelConversionOptions(options: object): ModelConversionCliO
  * ```
  */
 export function modelConversionOptions(options: ModelConversionCliOptions): ModelConversionOptions {
-  const tolerances = { ...(options.atol === undefined ? {} : { atol: options.atol }), ...(options.rtol === undefined ? {} : { rtol: options.rtol }) };
+  const tolerances = options.atol === undefined && options.rtol === undefined ? undefined : { atol: options.atol, rtol: options.rtol };
   return {
     ...(options.framework === undefined ? {} : { framework: options.framework }),
     ...(options.task === undefined ? {} : { task: options.task }),
     ...(options.opset === undefined ? {} : { opset: options.opset }),
     ...(options.staticShapes === undefined ? {} : { staticShapes: options.staticShapes }),
-    ...(Object.keys(tolerances).length === 0 ? {} : { tolerances }),
+    ...(tolerances === undefined ? {} : { tolerances }),
     trustRemoteCode: options.trustRemoteCode === true,
     validate: options.validate ?? true,
-    variants: createVariantStages(options.optimize, options.quantize ?? [], options.minCosine === undefined ? {} : { minCosineSimilarity: options.minCosine }),
+    variants: createVariantStages(options.optimize, options.quantize ?? [], { minCosineSimilarity: options.minCosine }),
   };
 }

@@ -68,7 +68,7 @@ export async function loadQueueLibrary(): Promise<QueueLibrary> {
         throw new RegistryError(
           'NETWORK_ERROR',
           `Redis at ${redactRedisUrl(url)} could not be reached within ${String(timeoutMs / 1000)} s${lastError === undefined ? '' : ` (${lastError.message})`}. Start it (redis-server --port 6379 --bind 127.0.0.1 --save '' --daemonize yes) or fix --queue.`,
-          { details: { queue: redactRedisUrl(url) }, ...(lastError === undefined ? {} : { cause: lastError }) },
+          { details: { queue: redactRedisUrl(url) }, cause: lastError },
         );
       }
       return connection;
