@@ -17,7 +17,7 @@ row) must give the same buckets and outputs in both graphs before the rewrite is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -195,20 +195,66 @@ def probe_strings() -> List[bytes]:
 class RewrittenGraph:
     """The byte-input graph, its input names and the probe comparison that accepted it."""
 
-    def __init__(self, graph_def, utf8_input: str, length_input: str, table_entries: int, probe_note: str) -> None:
+    def __init__(self, graph_def, input_key: str, utf8_input: str, length_input: str, table_entries: int, probe_note: str) -> None:
         self.graph_def = graph_def
+        # The string input the bytes and lengths stand for, as the source names it (signature key, argument, placeholder).
+        self.input_key = input_key
         self.utf8_input = utf8_input
         self.length_input = length_input
         self.table_entries = table_entries
         self.probe_note = probe_note
+        # The ONNX model's input names (the placeholders' own, unless a source keeps tensor names).
+        self.feed_names = (utf8_input, length_input)
 
-    def reference_feeds(self, feeds: Dict[str, np.ndarray], case_index: int, utf8_feed: str, length_feed: str) -> Dict[str, np.ndarray]:
+    def reference_feeds(self, feeds: Dict[str, np.ndarray], case_index: int) -> Dict[str, np.ndarray]:
         """Validation feeds with lengths inside each row (the first row full), so every case holds real text lengths."""
-        data = feeds[utf8_feed]
+        data = feeds[self.feed_names[0]]
         rng = np.random.default_rng(1000 + case_index)
         lengths = rng.integers(min(2, data.shape[1]), data.shape[1] + 1, size=data.shape[0]).astype(np.int64)
         lengths[0] = data.shape[1]
-        return dict(feeds, **{length_feed: lengths})
+        return dict(feeds, **{self.feed_names[1]: lengths})
+
+    def strings(self, feeds: Dict[str, np.ndarray]) -> np.ndarray:
+        """The strings that bytes + lengths feeds stand for, as the original graph's string input takes them."""
+        return np.array(decode_feeds(feeds[self.feed_names[0]], feeds[self.feed_names[1]]), dtype=object)
+
+    def convert(self, name: str, outputs: Dict[str, str], opset: int, common: Dict[str, Any], **extra: Any) -> Tuple[Any, Any]:
+        """tf2onnx on the rewritten graph; `outputs` maps each output tensor to its ONNX name."""
+        import tf2onnx
+
+        inputs = [f"{value}:0" for value in (self.utf8_input, self.length_input)]
+        renames = {tensor: feed for tensor, feed in zip(inputs, self.feed_names) if tensor != feed}
+        renames.update({tensor: output for tensor, output in outputs.items() if tensor != output})
+        return tf2onnx.convert.from_graph_def(
+            self.graph_def, name=name, input_names=inputs, output_names=list(outputs), opset=opset,
+            tensors_to_rename=renames or None, **extra, **common,
+        )
+
+
+def rewrite_source(source, graph_def, open_session: Callable[[], Any], input_key: Callable[[str], str], output_tensors: Sequence[str],
+                   kind: str = "", keep_tensor_names: bool = False) -> Optional[RewrittenGraph]:
+    """Rewrites a source's graph when it hashes byte n-grams, and records that on the source (notes,
+    exporter, task, integer input bounds). None when it hashes no strings, or when it does so in a way
+    the rewrite does not cover: then the source's description says why, for the unsupported-op error.
+
+    `open_session` gives a TensorFlow session of the original graph (called only when the rewrite
+    applies), `input_key` names the bytes/lengths inputs after the string input's placeholder, `kind`
+    prefixes the exporter's description, and `keep_tensor_names` keeps tf2onnx's `name:0` input names.
+    """
+    frontend = analyse(graph_def)
+    if frontend is None:
+        return None
+    if frontend.reason is not None:
+        source.description += f" (its string hashing is not a byte n-gram front-end GPUX can rewrite: {frontend.reason})"
+        return None
+    rewritten = rewrite(graph_def, frontend, input_key(frontend.input_node), output_tensors, open_session())
+    if keep_tensor_names:
+        rewritten.feed_names = (f"{rewritten.utf8_input}:0", f"{rewritten.length_input}:0")
+    source.notes.append(rewritten.probe_note)
+    source.exporter = f"tf2onnx.convert.from_graph_def ({kind}byte n-gram hashing rewritten as a lookup table)"
+    source.integer_input_highs = {rewritten.feed_names[0]: 256}
+    source.task = "text-classification"
+    return rewritten
 
 
 def rewrite(graph_def, frontend: ByteNgramFrontend, input_key: str, output_tensors: Sequence[str], original_session) -> RewrittenGraph:
@@ -249,6 +295,7 @@ def rewrite(graph_def, frontend: ByteNgramFrontend, input_key: str, output_tenso
             node.input.extend(kept)
     region = {frontend.rows_tensor}
     added = []
+    tables: Dict[Tuple[str, int, Tuple[int, ...]], str] = {}
     for node in list(rewritten.node):
         inputs = [_tensor_name(name) for name in node.input if not name.startswith("^")]
         if not any(name in region for name in inputs):
@@ -274,12 +321,16 @@ def rewrite(graph_def, frontend: ByteNgramFrontend, input_key: str, output_tenso
             node.input[list(node.input).index(other[0])] = name
             node.attr["T"].type = tf.int64.as_datatype_enum
         elif node.op in HASH_OPS:
-            table = _hash_table(node, strings)
-            table_name, shifted, axis = f"{node.name}/byte_ngram_table", f"{node.name}/byte_ngram_index", f"{node.name}/byte_ngram_axis"
+            # Hash ops with the same op, bucket count and key (a wide-and-deep model's two branches) share one table.
+            settings = (node.op, int(node.attr["num_buckets"].i), tuple(node.attr["key"].list.i) if "key" in node.attr else ())
+            if settings not in tables:
+                tables[settings] = f"{node.name}/byte_ngram_table"
+                added.append(_const_node(tables[settings], _hash_table(node, strings)))
+            table_name, shifted, axis = tables[settings], f"{node.name}/byte_ngram_index", f"{node.name}/byte_ngram_axis"
             one = _const_node(f"{node.name}/byte_ngram_one", np.array(1, dtype=np.int64))
             shift = tf.compat.v1.NodeDef(name=shifted, op="AddV2", input=[node.input[0], one.name])
             shift.attr["T"].type = tf.int64.as_datatype_enum
-            added.extend([_const_node(table_name, table), one, shift, _const_node(axis, np.array(0, dtype=np.int32))])
+            added.extend([one, shift, _const_node(axis, np.array(0, dtype=np.int32))])
             node.op = "GatherV2"
             node.ClearField("attr")
             node.attr["Tparams"].type = tf.int64.as_datatype_enum
@@ -336,4 +387,4 @@ def rewrite(graph_def, frontend: ByteNgramFrontend, input_key: str, output_tenso
             f"(int64 [batch_size]: bytes per row): ONNX has no op to split a string into bytes or to hash it, so its byte {width}-gram "
             f"hashing ({', '.join(hash_ops)}: {len(frontend.hash_nodes)} op(s)) is a lookup table of {entries + 1} buckets that TensorFlow computed. "
             f"{len(probes)} probe strings gave the same buckets and outputs as the string graph (max abs diff {worst:.3g}).")
-    return RewrittenGraph(pruned, utf8_name, length_name, entries + 1, note)
+    return RewrittenGraph(pruned, input_key, utf8_name, length_name, entries + 1, note)

@@ -88,49 +88,36 @@ class SavedModelSource(TensorflowSource):
         from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
         frozen = convert_variables_to_constants_v2(self.wrapped.get_concrete_function())
-        graph_def = frozen.graph.as_graph_def()
-        frontend = byte_ngram_frontend.analyse(graph_def)
-        if frontend is None:
-            return
-        if frontend.reason is not None:
-            self.description += f" (its string hashing is not a byte n-gram front-end GPUX can rewrite: {frontend.reason})"
-            return
-        session = tf.compat.v1.Session(graph=frozen.graph)
         # The frozen function's outputs follow the signature's outputs in key order.
         output_keys = sorted(self.function.structured_outputs.keys())
-        self.output_tensors = {key: tensor.name for key, tensor in zip(output_keys, frozen.outputs)}
-        key = next((arg for arg in self.arg_names if frontend.input_node in (arg, f"{arg}:0")), frontend.input_node)
-        self.rewritten = byte_ngram_frontend.rewrite(graph_def, frontend, key, list(self.output_tensors.values()), session)
-        session.close()
-        self.string_argument = key
-        self.notes.append(self.rewritten.probe_note)
-        self.exporter = "tf2onnx.convert.from_graph_def (SavedModel signature, byte n-gram hashing rewritten as a lookup table)"
-        self.integer_input_highs = {self.rewritten.utf8_input: 256}
-        self.task = "text-classification"
+        self.output_tensors = {tensor.name: key for key, tensor in zip(output_keys, frozen.outputs)}
+
+        def input_key(node: str) -> str:
+            return next((arg for arg in self.arg_names if node in (arg, f"{arg}:0")), node)
+
+        # Not `with Session(...)`: that would make the frozen graph the default one, and the hash
+        # tables are computed eagerly.
+        session = tf.compat.v1.Session(graph=frozen.graph)
+        try:
+            self.rewritten = byte_ngram_frontend.rewrite_source(self, frozen.graph.as_graph_def(), lambda: session, input_key,
+                                                                list(self.output_tensors), kind="SavedModel signature, ")
+        finally:
+            session.close()
 
     def convert(self, opset: int, common: Dict[str, Any]) -> Tuple[Any, Any]:
         import tf2onnx
 
         if self.rewritten is not None:
-            inputs = [self.rewritten.utf8_input, self.rewritten.length_input]
-            renames = {f"{name}:0": name for name in inputs}
-            renames.update({tensor: key for key, tensor in self.output_tensors.items()})
-            return tf2onnx.convert.from_graph_def(
-                self.rewritten.graph_def, name=self.description, input_names=[f"{name}:0" for name in inputs],
-                output_names=list(self.output_tensors.values()), opset=opset, tensors_to_rename=renames, **common,
-            )
+            return self.rewritten.convert(self.description, self.output_tensors, opset, common)
         return tf2onnx.convert.from_function(self.wrapped, input_signature=self.signature, opset=opset, **common)
 
     def adjust_reference_feeds(self, feeds: Dict[str, np.ndarray], case_index: int) -> Dict[str, np.ndarray]:
-        if self.rewritten is None:
-            return feeds
-        return self.rewritten.reference_feeds(feeds, case_index, self.rewritten.utf8_input, self.rewritten.length_input)
+        return feeds if self.rewritten is None else self.rewritten.reference_feeds(feeds, case_index)
 
     def run(self, feeds: Dict[str, np.ndarray], onnx_outputs: Sequence[str]) -> Dict[str, np.ndarray]:
         if self.rewritten is not None:
             # TensorFlow runs the signature on the strings that the bytes and lengths stand for.
-            strings = byte_ngram_frontend.decode_feeds(feeds[self.rewritten.utf8_input], feeds[self.rewritten.length_input])
-            feeds = dict(feeds, **{self.string_argument: np.array(strings, dtype=object)})
+            feeds = dict(feeds, **{self.rewritten.input_key: self.rewritten.strings(feeds)})
         feeds = to_nhwc_if_needed(feeds, self.nchw)
         result = self.function(**{name: feeds[name] for name in self.arg_names})
         return {name: np.asarray(result[name]) for name in onnx_outputs}
@@ -169,46 +156,35 @@ class FrozenGraphSource(TensorflowSource):
             tf.compat.v1.import_graph_def(graph_def, name="")
         self.session = tf.compat.v1.Session(graph=self.graph)
         self.rewritten = None
-        self.string_input = None
         if any(node.op in byte_ngram_frontend.HASH_OPS for node in graph_def.node):
             self._rewrite_byte_ngrams()
 
     def _rewrite_byte_ngrams(self) -> None:
         """Hashed byte n-grams (byte_ngram_frontend.py): the graph takes UTF-8 bytes instead of strings."""
-        frontend = byte_ngram_frontend.analyse(self.graph_def)
-        if frontend is None:
-            return
-        if frontend.reason is not None:
-            self.description += f" (its string hashing is not a byte n-gram front-end GPUX can rewrite: {frontend.reason})"
-            return
-        self.rewritten = byte_ngram_frontend.rewrite(self.graph_def, frontend, frontend.input_node, self.output_names, self.session)
-        self.string_input = _tensor(frontend.input_node)
-        self.input_names = [_tensor(self.rewritten.utf8_input), _tensor(self.rewritten.length_input)]
-        self.notes.append(self.rewritten.probe_note)
-        self.exporter = "tf2onnx.convert.from_graph_def (byte n-gram hashing rewritten as a lookup table)"
-        self.integer_input_highs = {self.input_names[0]: 256}
-        self.task = "text-classification"
-        self.model_config["inputs"] = self.input_names
+        self.rewritten = byte_ngram_frontend.rewrite_source(self, self.graph_def, lambda: self.session, lambda node: node,
+                                                            self.output_names, keep_tensor_names=True)
+        if self.rewritten is not None:
+            self.input_names = list(self.rewritten.feed_names)
+            self.model_config["inputs"] = self.input_names
 
     def convert(self, opset: int, common: Dict[str, Any]) -> Tuple[Any, Any]:
         import tf2onnx
 
-        graph_def = self.graph_def if self.rewritten is None else self.rewritten.graph_def
+        if self.rewritten is not None:
+            return self.rewritten.convert(self.description, {name: name for name in self.output_names}, opset, common,
+                                          shape_override=self.shape_override or None)
         return tf2onnx.convert.from_graph_def(
-            graph_def, name=self.description, input_names=self.input_names, output_names=self.output_names,
+            self.graph_def, name=self.description, input_names=self.input_names, output_names=self.output_names,
             opset=opset, shape_override=self.shape_override or None, **common,
         )
 
     def adjust_reference_feeds(self, feeds: Dict[str, np.ndarray], case_index: int) -> Dict[str, np.ndarray]:
-        if self.rewritten is None:
-            return feeds
-        return self.rewritten.reference_feeds(feeds, case_index, self.input_names[0], self.input_names[1])
+        return feeds if self.rewritten is None else self.rewritten.reference_feeds(feeds, case_index)
 
     def run(self, feeds: Dict[str, np.ndarray], onnx_outputs: Sequence[str]) -> Dict[str, np.ndarray]:
         if self.rewritten is not None:
             # TensorFlow runs the original graph on the strings that the bytes and lengths stand for.
-            strings = byte_ngram_frontend.decode_feeds(feeds[self.input_names[0]], feeds[self.input_names[1]])
-            values = self.session.run(list(onnx_outputs), feed_dict={self.string_input: np.array(strings, dtype=object)})
+            values = self.session.run(list(onnx_outputs), feed_dict={_tensor(self.rewritten.input_key): self.rewritten.strings(feeds)})
             return {name: np.asarray(value) for name, value in zip(onnx_outputs, values)}
         feeds = to_nhwc_if_needed(feeds, self.nchw)
         values = self.session.run(list(onnx_outputs), feed_dict={name: feeds[name] for name in self.input_names})

@@ -156,32 +156,23 @@ class TfjsSource(TensorflowSource):
     def _rewrite_byte_ngrams(self) -> None:
         """Hashed byte n-grams (byte_ngram_frontend.py): the graph takes UTF-8 bytes instead of strings."""
         graph_def = self._graph_def()
-        frontend = byte_ngram_frontend.analyse(graph_def)
-        if frontend is None:
-            return
-        if frontend.reason is not None:
-            self.description += f" (its string hashing is not a byte n-gram front-end GPUX can rewrite: {frontend.reason})"
-            return
-        self._build_graph(graph_def)
-        key = next((name for name, tensor in self.inputs.items() if tensor.split(":")[0] == frontend.input_node), frontend.input_node)
-        self.rewritten = byte_ngram_frontend.rewrite(graph_def, frontend, key, list(self.outputs.values()), self.session)
-        self.notes.append(self.rewritten.probe_note)
-        self.exporter = "tf2onnx.convert.from_graph_def (TF.js graph model, byte n-gram hashing rewritten as a lookup table)"
-        self.integer_input_highs = {self.rewritten.utf8_input: 256}
-        self.task = "text-classification"
-        self.model_config["inputs"] = [self.rewritten.utf8_input, self.rewritten.length_input]
+
+        def open_session():
+            self._build_graph(graph_def)
+            return self.session
+
+        def input_key(node: str) -> str:
+            return next((name for name, tensor in self.inputs.items() if tensor.split(":")[0] == node), node)
+
+        self.rewritten = byte_ngram_frontend.rewrite_source(self, graph_def, open_session, input_key, list(self.outputs.values()), kind="TF.js graph model, ")
+        if self.rewritten is not None:
+            self.model_config["inputs"] = list(self.rewritten.feed_names)
 
     def convert(self, opset: int, common: Dict[str, Any]) -> Tuple[Any, Any]:
         from tf2onnx import convert
 
         if self.rewritten is not None:
-            inputs = [f"{self.rewritten.utf8_input}:0", f"{self.rewritten.length_input}:0"]
-            renames = {f"{name}:0": name for name in (self.rewritten.utf8_input, self.rewritten.length_input)}
-            renames.update({tensor: key for key, tensor in self.outputs.items()})
-            return convert.from_graph_def(
-                self.rewritten.graph_def, name=self.path, input_names=inputs, output_names=list(self.outputs.values()),
-                opset=opset, tensors_to_rename=renames, **common,
-            )
+            return self.rewritten.convert(self.path, {tensor: key for key, tensor in self.outputs.items()}, opset, common)
         # tf2onnx has no public from_tfjs(); its CLI's --tfjs path calls _convert_common like this.
         return convert._convert_common(
             None, name=self.path, opset=opset, tfjs_path=self.path, continue_on_error=True,
@@ -189,9 +180,7 @@ class TfjsSource(TensorflowSource):
         )
 
     def adjust_reference_feeds(self, feeds: Dict[str, np.ndarray], case_index: int) -> Dict[str, np.ndarray]:
-        if self.rewritten is None:
-            return feeds
-        return self.rewritten.reference_feeds(feeds, case_index, self.rewritten.utf8_input, self.rewritten.length_input)
+        return feeds if self.rewritten is None else self.rewritten.reference_feeds(feeds, case_index)
 
     def _graph_def(self):
         import tensorflow as tf
@@ -233,8 +222,7 @@ class TfjsSource(TensorflowSource):
             self._build_graph()
         if self.rewritten is not None:
             # TensorFlow runs the original graph on the strings that the bytes and lengths stand for.
-            strings = byte_ngram_frontend.decode_feeds(feeds[self.rewritten.utf8_input], feeds[self.rewritten.length_input])
-            feeds = {next(iter(self.inputs)): np.array(strings, dtype=object)}
+            feeds = {self.rewritten.input_key: self.rewritten.strings(feeds)}
         feeds = to_nhwc_if_needed(feeds, self.nchw)
         tensor_names: List[str] = [self.outputs.get(name, name) for name in onnx_outputs]
         values = self.session.run(tensor_names, feed_dict={self.inputs.get(k, k): v for k, v in feeds.items()})
